@@ -1,0 +1,142 @@
+//! The hub's use cases, independent of how they are reached (command line, HTTP) and of which
+//! database and index sit behind them.
+//!
+//! [`Hub`] owns the rules that span store and index: a batch of gathered papers is committed
+//! to the store and then to the index with the store's sequence number, and on open the index
+//! catches up with any change it missed (a crash between the two commits), so the two never
+//! disagree. It also runs searches (keys from the index, papers from the store, snippets) and
+//! OAI-PMH harvests with a checkpoint in the store.
+
+mod harvest;
+mod ingest;
+mod search;
+
+use std::sync::Arc;
+
+use paperhub_core::Paper;
+use paperhub_search::{IndexDoc, KeywordIndex};
+use paperhub_store::{PaperStore, StoreStats};
+use serde::Serialize;
+
+pub use harvest::{HarvestOutcome, HarvestPlan};
+pub use ingest::{IngestObserver, IngestSummary, NoObserver, DEFAULT_BATCH_SIZE};
+pub use search::{SearchHit, SearchMode, SearchRequest};
+
+/// A hub operation's result.
+pub type Result<T> = std::result::Result<T, HubError>;
+
+/// What can go wrong in a hub operation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HubError {
+    /// The store failed.
+    #[error("store: {0}")]
+    Store(#[from] paperhub_store::StoreError),
+    /// The index failed.
+    #[error(transparent)]
+    Search(#[from] paperhub_search::SearchError),
+    /// A harvest failed.
+    #[error("harvest: {0}")]
+    Harvest(#[from] paperhub_ingest::HarvestError),
+    /// The request is not valid.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// How many changed papers the index catch-up reads from the store at a time.
+const CATCH_UP_CHUNK: usize = 5_000;
+
+/// Counts for `paperhub stats`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HubStats {
+    /// Papers stored.
+    pub papers: u64,
+    /// What the store counts.
+    #[serde(flatten)]
+    pub store: StoreStats,
+    /// Documents in the keyword index (equals `papers` when the two agree).
+    pub indexed: u64,
+    /// The last store change the index holds.
+    pub indexed_seq: u64,
+    /// The last store change.
+    pub store_seq: u64,
+}
+
+/// The hub: a store and the indexes over it.
+#[derive(Clone)]
+pub struct Hub {
+    store: Arc<dyn PaperStore>,
+    keywords: Arc<dyn KeywordIndex>,
+}
+
+impl Hub {
+    /// A hub over `store` and `keywords`. Call [`Hub::catch_up`] before serving or writing.
+    pub fn new(store: Arc<dyn PaperStore>, keywords: Arc<dyn KeywordIndex>) -> Self {
+        Self { store, keywords }
+    }
+
+    /// Brings the index up to the store: re-indexes every paper changed after the last change
+    /// the index committed. Returns how many papers it re-indexed. `progress(done, total)`.
+    pub fn catch_up(&self, mut progress: impl FnMut(u64, u64)) -> Result<u64> {
+        let target = self.store.last_seq()?;
+        let mut seq = self.keywords.indexed_seq()?;
+        if seq > target {
+            return Err(HubError::Invalid(format!(
+                "the index holds change {seq} but the store only {target}: the index belongs to another \
+                 store; delete the index directory to rebuild it"
+            )));
+        }
+        let total = target - seq;
+        let mut done = 0;
+        while seq < target {
+            let changed = self.store.changes_since(seq, CATCH_UP_CHUNK)?;
+            let Some(last) = changed.last() else { break };
+            let last_seq = last.seq;
+            let docs: Vec<IndexDoc<'_>> =
+                changed.iter().map(|p| IndexDoc::from_paper(p.key, &p.paper)).collect();
+            self.keywords.index_batch(&docs, last_seq)?;
+            done += changed.len() as u64;
+            seq = last_seq;
+            progress(done, total);
+        }
+        if seq < target {
+            // Changes superseded by later ones leave gaps in the sequence; record the target.
+            self.keywords.index_batch(&[], target)?;
+        }
+        Ok(done)
+    }
+
+    /// The paper known by this hub id, arXiv id (any spelling) or source id.
+    pub fn find_paper(&self, id: &str) -> Result<Option<Paper>> {
+        let id = id.trim();
+        if let Some(found) = self.store.find(id)? {
+            return Ok(Some(found));
+        }
+        match paperhub_core::ArxivId::parse(id) {
+            Ok(arxiv) if arxiv.as_str() != id => Ok(self.store.find(arxiv.as_str())?),
+            _ => Ok(None),
+        }
+    }
+
+    /// Counts from the store and the index.
+    pub fn stats(&self) -> Result<HubStats> {
+        let store = self.store.stats()?;
+        Ok(HubStats {
+            papers: store.papers,
+            indexed: self.keywords.num_docs()?,
+            indexed_seq: self.keywords.indexed_seq()?,
+            store_seq: self.store.last_seq()?,
+            store,
+        })
+    }
+
+    /// Waits for the index's background merges, leaving it compact for searching.
+    pub fn compact(&self) -> Result<()> {
+        Ok(self.keywords.wait_for_merges()?)
+    }
+
+    /// The store.
+    pub fn store(&self) -> &dyn PaperStore {
+        self.store.as_ref()
+    }
+}

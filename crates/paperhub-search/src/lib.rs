@@ -1,0 +1,111 @@
+//! Search: finding papers by their words.
+//!
+//! This crate owns the keyword index interface ([`KeywordIndex`]), the query model
+//! ([`KeywordQuery`], [`Filters`]) and its tantivy implementation ([`TantivyIndex`]: BM25 over
+//! title (boosted), abstract and authors, English stemming, phrase queries, `author:` and
+//! `category:` fields, day ranges, highlighted snippets). It knows papers only through
+//! [`IndexDoc`] and refers to them by the store's integer key; it never reads the store.
+//! Semantic (vector) search and hybrid fusion will live here too, beside it.
+
+mod query;
+mod tantivy_index;
+
+use std::ops::Range;
+
+use chrono::NaiveDate;
+use paperhub_core::Paper;
+
+pub use query::{Filters, KeywordQuery};
+pub use tantivy_index::TantivyIndex;
+
+/// A search operation's result.
+pub type Result<T> = std::result::Result<T, SearchError>;
+
+/// What can go wrong in an index.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SearchError {
+    /// The index failed (I/O, corruption, a lock held by another writer).
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    /// The index's bookkeeping is unreadable.
+    #[error("search index: {0}")]
+    Corrupt(String),
+    /// The query cannot be run.
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
+}
+
+/// What the index needs to know of a paper.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexDoc<'a> {
+    /// The store's key for the paper.
+    pub key: u64,
+    /// Title.
+    pub title: &'a str,
+    /// Abstract.
+    pub abstract_text: &'a str,
+    /// Authors.
+    pub authors: &'a [String],
+    /// Categories.
+    pub categories: &'a [String],
+    /// The day the hub lists it on.
+    pub day: Option<NaiveDate>,
+}
+
+impl<'a> IndexDoc<'a> {
+    /// The index's view of a stored paper.
+    pub fn from_paper(key: u64, paper: &'a Paper) -> Self {
+        IndexDoc {
+            key,
+            title: &paper.meta.title,
+            abstract_text: &paper.meta.abstract_text,
+            authors: &paper.meta.authors,
+            categories: &paper.meta.categories,
+            day: paper.listed_on,
+        }
+    }
+}
+
+/// One keyword hit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KeywordHit {
+    /// The store's key for the paper.
+    pub key: u64,
+    /// BM25 score.
+    pub score: f32,
+}
+
+/// A fragment of text with the matched words marked, as byte ranges into `fragment`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snippet {
+    /// The fragment.
+    pub fragment: String,
+    /// Byte ranges of `fragment` that matched the query.
+    pub highlights: Vec<Range<usize>>,
+}
+
+/// A full-text index of papers.
+pub trait KeywordIndex: Send + Sync {
+    /// Adds or replaces `docs` (by key) and commits, recording `seq` as the last store change
+    /// the index now holds. Either the whole call is committed or none of it.
+    fn index_batch(&self, docs: &[IndexDoc<'_>], seq: u64) -> Result<()>;
+
+    /// The last store sequence number committed with [`KeywordIndex::index_batch`] (0 if none).
+    fn indexed_seq(&self) -> Result<u64>;
+
+    /// The best matches, best first.
+    fn search(&self, query: &KeywordQuery) -> Result<Vec<KeywordHit>>;
+
+    /// How many documents a query matches in all (for pagination), capped at `cap`.
+    fn count(&self, query: &KeywordQuery) -> Result<usize>;
+
+    /// A snippet of `text` around the words of `query`, at most `max_chars` long.
+    fn snippet(&self, query: &KeywordQuery, text: &str, max_chars: usize) -> Result<Snippet>;
+
+    /// Documents indexed.
+    fn num_docs(&self) -> Result<u64>;
+
+    /// Waits for background work (segment merges) to end, so the index is compact.
+    fn wait_for_merges(&self) -> Result<()>;
+}

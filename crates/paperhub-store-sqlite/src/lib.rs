@@ -1,0 +1,308 @@
+//! [`PaperStore`] on SQLite: paperhub's embedded default.
+//!
+//! One database file (`paperhub.sqlite3` in the data directory) in WAL mode, with versioned
+//! migrations from `migrations/` applied on open (`PRAGMA user_version` records how far).
+//! Writes take one connection behind a mutex: SQLite has one writer at a time anyway, and a
+//! batch is one transaction, so a process killed mid-batch leaves the previous batch intact.
+
+mod migrations;
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use anyhow::Context;
+use chrono::{NaiveDate, Utc};
+use paperhub_core::{Identity, Paper, PaperId, PaperMeta};
+use paperhub_store::{
+    BatchResult, PaperStore, Result, StoreError, StoreStats, StoredPaper, UpsertOutcome,
+};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+/// The SQLite store.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+fn other(e: impl Into<anyhow::Error>) -> StoreError {
+    StoreError::Other(e.into())
+}
+
+const SELECT_COLUMNS: &str = "key, seq, id, listed_on, meta";
+
+fn row_to_stored(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredPaper> {
+    let key: i64 = row.get(0)?;
+    let seq: i64 = row.get(1)?;
+    let id: String = row.get(2)?;
+    let listed_on: Option<String> = row.get(3)?;
+    let meta: String = row.get(4)?;
+    let meta: PaperMeta = serde_json::from_str(&meta)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, e.into()))?;
+    let listed_on = listed_on.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    let id = PaperId::parse(&id).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, "empty paper id".into())
+    })?;
+    Ok(StoredPaper { key: key as u64, seq: seq as u64, paper: Paper { id, listed_on, meta } })
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> anyhow::Result<Self> {
+        let conn = Connection::open(path)
+            .with_context(|| format!("opening SQLite database {}", path.display()))?;
+        Self::init(conn).with_context(|| format!("preparing SQLite database {}", path.display()))
+    }
+
+    /// An in-memory database, for tests.
+    pub fn open_in_memory() -> anyhow::Result<Self> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> anyhow::Result<Self> {
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        // WAL lets readers (a search) run while an ingest writes; NORMAL sync keeps every
+        // committed transaction across a process crash (kill -9), losing at most the last
+        // ones on power loss, never corrupting the file.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "cache_size", -64_000)?;
+        migrations::apply(&mut conn)?;
+        Ok(Self { conn: Mutex::new(conn) })
+    }
+
+    fn with_conn<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let mut conn = self.conn.lock().map_err(|_| other(anyhow::anyhow!("store mutex poisoned")))?;
+        f(&mut conn).map_err(map_err)
+    }
+}
+
+fn map_err(e: rusqlite::Error) -> StoreError {
+    match e {
+        rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+        rusqlite::Error::SqliteFailure(f, msg) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            StoreError::Conflict(msg.unwrap_or_else(|| f.to_string()))
+        }
+        e => other(e),
+    }
+}
+
+/// Finds the stored paper a record belongs to; see [`PaperStore::upsert_batch`].
+fn find_match(tx: &Transaction<'_>, meta: &PaperMeta, title_key: &str) -> rusqlite::Result<Option<StoredPaper>> {
+    let by = |sql: &str, value: &str| -> rusqlite::Result<Option<StoredPaper>> {
+        tx.prepare_cached(sql)?.query_row([value], row_to_stored).optional()
+    };
+    match meta.identity() {
+        Identity::Arxiv(arxiv) => {
+            if let Some(found) = by(&format!("SELECT {SELECT_COLUMNS} FROM papers WHERE arxiv_id = ?1"), &arxiv)? {
+                return Ok(Some(found));
+            }
+            // The same paper may have arrived first without its id (a listing page).
+            by(
+                &format!(
+                    "SELECT {SELECT_COLUMNS} FROM papers WHERE title_key = ?1 \
+                     AND arxiv_id IS NULL AND source_key IS NULL LIMIT 1"
+                ),
+                title_key,
+            )
+        }
+        Identity::Source(source_key) => {
+            by(&format!("SELECT {SELECT_COLUMNS} FROM papers WHERE source_key = ?1"), &source_key)
+        }
+        Identity::Title(key) => by(
+            &format!(
+                "SELECT {SELECT_COLUMNS} FROM papers WHERE title_key = ?1 \
+                 ORDER BY (arxiv_id IS NULL), key LIMIT 1"
+            ),
+            &key,
+        ),
+    }
+}
+
+
+fn day_text(day: Option<NaiveDate>) -> Option<String> {
+    day.map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+impl PaperStore for SqliteStore {
+    fn upsert_batch(&self, batch: &[PaperMeta]) -> Result<BatchResult> {
+        self.with_conn(|conn| {
+            let tx = conn.transaction()?;
+            let mut seq: u64 = tx
+                .query_row("SELECT value FROM state WHERE name = 'last_seq'", [], |r| r.get::<_, String>(0))?
+                .parse()
+                .map_err(|e: std::num::ParseIntError| {
+                    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+                })?;
+            let now = Utc::now().to_rfc3339();
+            let mut result = BatchResult { outcomes: Vec::with_capacity(batch.len()), ..Default::default() };
+            for incoming in batch {
+                let title_key = incoming.title_key();
+                let found = find_match(&tx, incoming, &title_key)?;
+                let (outcome, stored) = match found {
+                    Some(mut stored) => {
+                        if !stored.paper.meta.merge_from(incoming) {
+                            result.outcomes.push(UpsertOutcome::Unchanged);
+                            continue;
+                        }
+                        seq += 1;
+                        let meta = &stored.paper.meta;
+                        if stored.paper.listed_on.is_none() {
+                            stored.paper.listed_on = meta.listing_day();
+                        }
+                        tx.prepare_cached(
+                            "UPDATE papers SET arxiv_id = ?2, source_key = ?3, source_id = ?4, title_key = ?5, \
+                             version = ?6, listed_on = ?7, format = ?8, meta = ?9, seq = ?10, changed_at = ?11 \
+                             WHERE key = ?1",
+                        )?
+                        .execute(params![
+                            stored.key as i64,
+                            meta.arxiv_id.as_ref().map(|a| a.as_str()),
+                            meta.source_key(),
+                            meta.source_id,
+                            meta.title_key(),
+                            meta.version(),
+                            day_text(stored.paper.listed_on),
+                            meta.format.map(|f| f.as_str()),
+                            serde_json::to_string(meta).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?,
+                            seq as i64,
+                            now,
+                        ])?;
+                        stored.seq = seq;
+                        (UpsertOutcome::Updated, stored)
+                    }
+                    None => {
+                        seq += 1;
+                        let id = PaperId::for_identity(&incoming.identity());
+                        let listed_on = incoming.listing_day();
+                        tx.prepare_cached(
+                            "INSERT INTO papers (id, arxiv_id, source_key, source_id, title_key, version, \
+                             listed_on, format, meta, seq, created_at, changed_at) \
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+                        )?
+                        .execute(params![
+                            id.as_str(),
+                            incoming.arxiv_id.as_ref().map(|a| a.as_str()),
+                            incoming.source_key(),
+                            incoming.source_id,
+                            title_key,
+                            incoming.version(),
+                            day_text(listed_on),
+                            incoming.format.map(|f| f.as_str()),
+                            serde_json::to_string(incoming)
+                                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?,
+                            seq as i64,
+                            now,
+                        ])?;
+                        let key = tx.last_insert_rowid() as u64;
+                        let paper = Paper { id, listed_on, meta: incoming.clone() };
+                        (UpsertOutcome::Added, StoredPaper { key, seq, paper })
+                    }
+                };
+                result.outcomes.push(outcome);
+                // A paper changed twice in one batch is reported once, as it ends up.
+                result.changed.retain(|p| p.key != stored.key);
+                result.changed.push(stored);
+            }
+            tx.execute("UPDATE state SET value = ?1 WHERE name = 'last_seq'", [seq.to_string()])?;
+            tx.commit()?;
+            result.last_seq = seq;
+            Ok(result)
+        })
+    }
+
+    fn get(&self, id: &PaperId) -> Result<Option<Paper>> {
+        self.with_conn(|conn| {
+            conn.prepare_cached(&format!("SELECT {SELECT_COLUMNS} FROM papers WHERE id = ?1"))?
+                .query_row([id.as_str()], row_to_stored)
+                .optional()
+                .map(|p| p.map(|s| s.paper))
+        })
+    }
+
+    fn find(&self, id: &str) -> Result<Option<Paper>> {
+        self.with_conn(|conn| {
+            for column in ["id", "arxiv_id", "source_id"] {
+                let found = conn
+                    .prepare_cached(&format!("SELECT {SELECT_COLUMNS} FROM papers WHERE {column} = ?1 LIMIT 1"))?
+                    .query_row([id], row_to_stored)
+                    .optional()?;
+                if let Some(found) = found {
+                    return Ok(Some(found.paper));
+                }
+            }
+            Ok(None)
+        })
+    }
+
+    fn get_by_keys(&self, keys: &[u64]) -> Result<Vec<StoredPaper>> {
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(&format!("SELECT {SELECT_COLUMNS} FROM papers WHERE key = ?1"))?;
+            let mut out = Vec::with_capacity(keys.len());
+            for &key in keys {
+                if let Some(p) = stmt.query_row([key as i64], row_to_stored).optional()? {
+                    out.push(p);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn changes_since(&self, seq: u64, limit: usize) -> Result<Vec<StoredPaper>> {
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {SELECT_COLUMNS} FROM papers WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(params![seq as i64, limit as i64], row_to_stored)?;
+            rows.collect()
+        })
+    }
+
+    fn last_seq(&self) -> Result<u64> {
+        let value = self.get_state("last_seq")?.unwrap_or_default();
+        value.parse().map_err(|e| other(anyhow::anyhow!("bad last_seq `{value}`: {e}")))
+    }
+
+    fn stats(&self) -> Result<StoreStats> {
+        self.with_conn(|conn| {
+            let (papers, with_arxiv_id, days, first_day, last_day): (i64, i64, i64, Option<String>, Option<String>) =
+                conn.query_row(
+                    "SELECT COUNT(*), COUNT(arxiv_id), COUNT(DISTINCT listed_on), MIN(listed_on), MAX(listed_on) FROM papers",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                )?;
+            let mut stmt = conn.prepare(
+                "SELECT COALESCE(format, 'unknown'), COUNT(*) FROM papers GROUP BY 1 ORDER BY 2 DESC, 1",
+            )?;
+            let by_format = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let parse = |d: Option<String>| d.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+            Ok(StoreStats {
+                papers: papers as u64,
+                with_arxiv_id: with_arxiv_id as u64,
+                days: days as u64,
+                first_day: parse(first_day),
+                last_day: parse(last_day),
+                by_format,
+            })
+        })
+    }
+
+    fn get_state(&self, name: &str) -> Result<Option<String>> {
+        self.with_conn(|conn| {
+            conn.prepare_cached("SELECT value FROM state WHERE name = ?1")?
+                .query_row([name], |r| r.get(0))
+                .optional()
+        })
+    }
+
+    fn set_state(&self, name: &str, value: &str) -> Result<()> {
+        self.with_conn(|conn| {
+            conn.prepare_cached(
+                "INSERT INTO state (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            )?
+            .execute([name, value])
+            .map(|_| ())
+        })
+    }
+}

@@ -1,0 +1,28 @@
+//! Versioned schema migrations, applied in order on open.
+//!
+//! Each file in `migrations/` is one version; `PRAGMA user_version` holds the number applied.
+//! A migration runs in a transaction together with the version bump, so a crash mid-way
+//! leaves the previous version intact.
+
+use anyhow::Context;
+use rusqlite::Connection;
+
+const MIGRATIONS: &[(&str, &str)] = &[("0001_papers", include_str!("../migrations/0001_papers.sql"))];
+
+/// Applies every migration newer than the database's `user_version`.
+pub fn apply(conn: &mut Connection) -> anyhow::Result<()> {
+    let current: usize = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+    if current > MIGRATIONS.len() {
+        anyhow::bail!(
+            "the database is at schema version {current}, newer than this paperhub knows ({}); upgrade paperhub",
+            MIGRATIONS.len()
+        );
+    }
+    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql).with_context(|| format!("applying migration {name}"))?;
+        tx.pragma_update(None, "user_version", (index + 1) as i64)?;
+        tx.commit().with_context(|| format!("committing migration {name}"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,43 @@
+//! Opening the hub in a data directory.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use paperhub_hub::Hub;
+use paperhub_search::TantivyIndex;
+use paperhub_store_sqlite::SqliteStore;
+
+use crate::progress::Progress;
+
+/// What every command gets.
+pub struct Context {
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// No progress or summaries.
+    pub quiet: bool,
+}
+
+impl Context {
+    /// Opens (creating if needed) the store and the index, and brings the index up to date
+    /// with the store, repairing an interrupted ingest.
+    pub fn open_hub(&self) -> anyhow::Result<Hub> {
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("creating data directory {}", self.data_dir.display()))?;
+        let store = SqliteStore::open(&self.data_dir.join("paperhub.sqlite3"))?;
+        let index_dir = self.data_dir.join("index").join("keyword");
+        let index = TantivyIndex::open(&index_dir)
+            .with_context(|| format!("opening the keyword index in {}", index_dir.display()))?;
+        let hub = Hub::new(Arc::new(store), Arc::new(index));
+        let progress = Progress::new(self.quiet, "catching the index up with the store");
+        let repaired = hub
+            .catch_up(|done, total| progress.records(done, Some(total)))
+            .context("bringing the search index up to date with the store")?;
+        progress.finish(if repaired > 0 {
+            Some(format!("re-indexed {repaired} papers changed since the index's last commit"))
+        } else {
+            None
+        });
+        Ok(hub)
+    }
+}

@@ -1,0 +1,7 @@
+//! One module per subcommand.
+
+pub mod harvest;
+pub mod ingest;
+pub mod search;
+pub mod show;
+pub mod stats;

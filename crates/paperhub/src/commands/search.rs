@@ -1,0 +1,199 @@
+//! `paperhub search QUERY` and `paperhub search --queries FILE`.
+
+use std::io::{BufRead, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use clap::{Args, ValueEnum};
+use paperhub_hub::{Hub, SearchHit, SearchMode, SearchRequest};
+use paperhub_search::{KeywordQuery, Snippet};
+use serde_json::json;
+
+use crate::app::Context;
+use crate::commands::ingest::parse_day;
+
+/// Arguments of `paperhub search`.
+#[derive(Debug, Args)]
+#[command(after_help = "Query syntax: words (stemmed), \"exact phrases\", +required, -excluded, title:word, \
+author:name or author:\"First Last\", category:cs.CV, date:2024-01-01..2024-12-31 (either end optional).")]
+pub struct SearchArgs {
+    /// What to look for.
+    #[arg(required_unless_present = "queries")]
+    query: Option<String>,
+
+    /// Run every query in FILE (one per line) and print one JSON line per query.
+    #[arg(long, conflicts_with = "query")]
+    queries: Option<PathBuf>,
+
+    /// How many results.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    limit: u64,
+
+    /// Skip this many results (the next page).
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+
+    /// How to search.
+    #[arg(long, value_enum, default_value_t = Mode::Keyword)]
+    mode: Mode,
+
+    /// Only papers with this author.
+    #[arg(long)]
+    author: Option<String>,
+
+    /// Only papers in this category (e.g. cs.CV).
+    #[arg(long)]
+    category: Option<String>,
+
+    /// Only papers listed on or after this day (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_day)]
+    from: Option<NaiveDate>,
+
+    /// Only papers listed on or before this day (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_day)]
+    until: Option<NaiveDate>,
+
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Search modes on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Mode {
+    /// BM25 over title, abstract and authors.
+    Keyword,
+}
+
+impl From<Mode> for SearchMode {
+    fn from(mode: Mode) -> Self {
+        match mode {
+            Mode::Keyword => SearchMode::Keyword,
+        }
+    }
+}
+
+impl SearchArgs {
+    fn request(&self, text: &str, snippets: bool) -> anyhow::Result<SearchRequest> {
+        let mut query = KeywordQuery::parse(text).map_err(anyhow::Error::msg)?;
+        query.limit = self.limit as usize;
+        query.offset = self.offset;
+        let f = &mut query.filters;
+        f.author = self.author.clone().or(f.author.take());
+        f.category = self.category.clone().or(f.category.take());
+        f.from = self.from.or(f.from);
+        f.until = self.until.or(f.until);
+        Ok(SearchRequest { query, mode: self.mode.into(), snippets })
+    }
+}
+
+/// Runs `paperhub search`.
+pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
+    let hub = ctx.open_hub()?;
+    if let Some(file) = &args.queries {
+        return run_batch(&hub, &args, file);
+    }
+    let text = args.query.as_deref().expect("invariant: clap requires a query without --queries");
+    let hits = hub.search(&args.request(text, true)?)?;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if args.json {
+        let results: Vec<_> = hits.iter().map(hit_json).collect();
+        writeln!(out, "{}", json!({ "query": text, "mode": "keyword", "results": results }))?;
+    } else if hits.is_empty() {
+        writeln!(out, "no papers match `{text}`")?;
+    } else {
+        let color = std::io::stdout().is_terminal();
+        for (rank, hit) in hits.iter().enumerate() {
+            print_hit(&mut out, args.offset + rank + 1, hit, color)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_batch(hub: &Hub, args: &SearchArgs, file: &PathBuf) -> anyhow::Result<ExitCode> {
+    let input = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    for (number, line) in std::io::BufReader::new(input).lines().enumerate() {
+        let line = line.with_context(|| format!("{}:{}: reading", file.display(), number + 1))?;
+        let text = line.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let request = args.request(text, false).with_context(|| format!("{}:{}", file.display(), number + 1))?;
+        let hits = hub.search(&request)?;
+        let results: Vec<_> = hits
+            .iter()
+            .map(|h| {
+                json!({
+                    "id": h.paper.id,
+                    "source_id": h.paper.meta.source_id,
+                    "title": h.paper.meta.title,
+                    "score": h.score,
+                })
+            })
+            .collect();
+        writeln!(out, "{}", json!({ "query": text, "results": results }))?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hit_json(hit: &SearchHit) -> serde_json::Value {
+    let meta = &hit.paper.meta;
+    json!({
+        "id": hit.paper.id,
+        "source_id": meta.source_id,
+        "arxiv_id": meta.arxiv_id.as_ref().map(|a| a.as_str()),
+        "title": meta.title,
+        "authors": meta.authors,
+        "listed_on": hit.paper.listed_on,
+        "categories": meta.categories,
+        "score": hit.score,
+        "snippet": hit.snippet.as_ref().map(|s| marked(s, "<mark>", "</mark>")),
+    })
+}
+
+/// The snippet with its highlights wrapped in `open`/`close`.
+fn marked(snippet: &Snippet, open: &str, close: &str) -> String {
+    let mut out = String::with_capacity(snippet.fragment.len() + 16);
+    let mut at = 0;
+    for range in &snippet.highlights {
+        out.push_str(&snippet.fragment[at..range.start]);
+        out.push_str(open);
+        out.push_str(&snippet.fragment[range.clone()]);
+        out.push_str(close);
+        at = range.end;
+    }
+    out.push_str(&snippet.fragment[at..]);
+    out
+}
+
+fn print_hit(out: &mut impl Write, rank: usize, hit: &SearchHit, color: bool) -> std::io::Result<()> {
+    let meta = &hit.paper.meta;
+    let (bold, reset) = if color { ("\x1b[1m", "\x1b[0m") } else { ("", "") };
+    writeln!(out, "{rank:>3}. {bold}{}{reset}  [{}]  score {:.2}", meta.title, hit.paper.id, hit.score)?;
+    let mut line = Vec::new();
+    if !meta.authors.is_empty() {
+        let shown: Vec<&str> = meta.authors.iter().take(4).map(String::as_str).collect();
+        let more = if meta.authors.len() > 4 { " et al." } else { "" };
+        line.push(format!("{}{more}", shown.join(", ")));
+    }
+    if let Some(day) = hit.paper.listed_on {
+        line.push(day.to_string());
+    }
+    if !meta.categories.is_empty() {
+        line.push(meta.categories.join(" "));
+    }
+    if !line.is_empty() {
+        writeln!(out, "     {}", line.join(" · "))?;
+    }
+    if let Some(snippet) = &hit.snippet {
+        let (open, close) = if color { ("\x1b[1;33m", "\x1b[0m") } else { ("*", "*") };
+        writeln!(out, "     {}", marked(snippet, open, close))?;
+    }
+    writeln!(out)
+}

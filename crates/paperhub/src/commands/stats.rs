@@ -1,0 +1,36 @@
+//! `paperhub stats`
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::app::Context;
+
+/// Arguments of `paperhub stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `paperhub stats`.
+pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitCode> {
+    let hub = ctx.open_hub()?;
+    let stats = hub.stats()?;
+    if args.json {
+        println!("{}", serde_json::to_string(&stats)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("papers:        {}", stats.papers);
+    println!("with arXiv id: {}", stats.store.with_arxiv_id);
+    println!("indexed:       {}", stats.indexed);
+    match (stats.store.first_day, stats.store.last_day) {
+        (Some(first), Some(last)) => println!("days:          {} ({first} to {last})", stats.store.days),
+        _ => println!("days:          0"),
+    }
+    for (format, count) in &stats.store.by_format {
+        println!("  from {format:<11} {count}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,63 @@
+//! `paperhub`: the research-paper hub on the command line.
+//!
+//! This binary is the only place that names concrete backends: it opens the SQLite store and
+//! the tantivy index in the data directory and hands them to [`paperhub_hub::Hub`]. Each
+//! subcommand lives in `commands/`; progress reporting in `progress.rs`.
+
+mod app;
+mod commands;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// paperhub: gather research papers, search them, and (soon) serve them as a daily hub.
+#[derive(Debug, Parser)]
+#[command(name = "paperhub", version, about, long_about = None)]
+struct Cli {
+    /// Directory holding everything: the SQLite database and the search index.
+    #[arg(long, global = true, env = "PAPERHUB_DATA_DIR", default_value = "./paperhub-data")]
+    data_dir: PathBuf,
+
+    /// Print only results and errors: no progress, no summaries.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Gather papers from files and directories (Atom, OAI-PMH, arXiv JSON lines, listing pages, BEIR, CSV; plain or gzip).
+    Ingest(commands::ingest::IngestArgs),
+    /// Harvest papers from an OAI-PMH repository (arXiv's is https://oaipmh.arxiv.org/oai), incrementally.
+    Harvest(commands::harvest::HarvestArgs),
+    /// Search papers by words.
+    Search(commands::search::SearchArgs),
+    /// Show one paper by hub id, arXiv id or source id.
+    Show(commands::show::ShowArgs),
+    /// Count what the hub holds.
+    Stats(commands::stats::StatsArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ctx = app::Context { data_dir: cli.data_dir, quiet: cli.quiet };
+    let result = match cli.command {
+        Command::Ingest(args) => commands::ingest::run(&ctx, args),
+        Command::Harvest(args) => commands::harvest::run(&ctx, args),
+        Command::Search(args) => commands::search::run(&ctx, args),
+        Command::Show(args) => commands::show::run(&ctx, args),
+        Command::Stats(args) => commands::stats::run(&ctx, args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
