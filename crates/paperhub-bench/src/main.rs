@@ -1,1 +1,58 @@
-fn main() {}
+//! `paperhub-bench`: benchmarks that print numbers.
+//!
+//! It owns the synthetic corpus (real SciFact, arXiv and listing abstracts recombined into as
+//! many papers as asked, [`corpus`]), measuring the real `paperhub ingest` binary as a child
+//! process ([`ingest`]), BM25 latency and nDCG@10 on the SciFact train queries through the hub
+//! opened in-process exactly as the CLI opens it ([`latency`]), the `bm25s` baseline run from
+//! `bench/bm25s_baseline.py` ([`baseline`]) and the report ([`report`]). It does not own any
+//! of the code it measures.
+
+mod baseline;
+mod corpus;
+mod ingest;
+mod latency;
+mod relevance;
+mod report;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// paperhub-bench: ingest throughput, memory, index size and BM25 latency at scale, against bm25s.
+#[derive(Debug, Parser)]
+#[command(name = "paperhub-bench", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write a deterministic synthetic BEIR corpus: the real SciFact docs, then recombinations.
+    Corpus(corpus::CorpusArgs),
+    /// Run the whole benchmark: corpus, ingest, BM25 latency, bm25s baseline, report.
+    Run(run::RunArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Corpus(args) => corpus::run(&args),
+        Command::Run(args) => run::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The shared data beside the checkout (`../shared`), where the real material and the queries
+/// live unless `--shared` says otherwise.
+fn default_shared_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"))
+}

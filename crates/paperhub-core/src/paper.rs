@@ -332,17 +332,19 @@ enum Merge {
 
 impl PaperMeta {
     /// Merges another record of the same paper into this one and returns whether anything
-    /// changed. A record of a later arXiv version (or, versions being equal or unknown, a later
-    /// `updated` time) replaces the fields it has; a record of an older version changes
-    /// nothing; any other record only fills fields this one lacks. So ingesting the same inputs
+    /// changed. A record of a later arXiv version (or of a known version when ours is unknown,
+    /// or, versions being equal, a later `updated` time) replaces the fields it has; a record
+    /// of an older version changes nothing; any other record only fills fields this one lacks. So ingesting the same inputs
     /// again, in any order, converges: the second time changes nothing.
     pub fn merge_from(&mut self, other: &PaperMeta) -> bool {
         let mode = match (self.version(), other.version()) {
             (Some(ours), Some(theirs)) if theirs < ours => return false,
             (Some(ours), Some(theirs)) if theirs > ours => Merge::Replace,
+            // A record that knows its version speaks with more authority than one that does
+            // not (a listing page, a CSV row); the reverse only fills gaps.
+            (None, Some(_)) => Merge::Replace,
             _ => match (self.updated, other.updated) {
                 (Some(ours), Some(theirs)) if theirs > ours => Merge::Replace,
-                (None, Some(_)) if self.version().is_none() && other.version().is_some() => Merge::Replace,
                 _ => Merge::Fill,
             },
         };

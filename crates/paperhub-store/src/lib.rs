@@ -116,3 +116,6 @@ pub trait PaperStore: Send + Sync {
     /// Sets a value read by [`PaperStore::get_state`].
     fn set_state(&self, name: &str, value: &str) -> Result<()>;
 }
+
+#[cfg(feature = "conformance")]
+pub mod conformance;

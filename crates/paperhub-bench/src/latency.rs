@@ -1,0 +1,83 @@
+//! BM25 latency through the hub, opened in-process exactly as the `paperhub` binary opens it.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use paperhub_hub::{Hub, SearchMode, SearchRequest};
+use paperhub_search::{KeywordQuery, TantivyIndex};
+use paperhub_store_sqlite::SqliteStore;
+use serde::Serialize;
+
+use crate::relevance::{ndcg_at_10, Latency, Qrels, Query, Run};
+
+/// Hits asked of each search.
+pub const TOP_K: usize = 10;
+
+/// BM25 latency and quality over the queries.
+#[derive(Debug, Clone, Serialize)]
+pub struct LatencyResult {
+    /// Queries timed.
+    pub queries: usize,
+    /// Seconds to open the hub (store, index, catch-up).
+    pub open_seconds: f64,
+    /// Queries whose text [`KeywordQuery::parse`] refused (not timed).
+    pub unparsable: usize,
+    /// Per-query latency of the timed pass (after one warm-up pass).
+    pub latency: Latency,
+    /// Mean nDCG@10 against the qrels.
+    pub ndcg_at_10: f64,
+}
+
+/// Opens the hub in `data_dir` as `paperhub`'s `app::Context::open_hub` does.
+fn open_hub(data_dir: &Path) -> anyhow::Result<Hub> {
+    let store = SqliteStore::open(&data_dir.join("paperhub.sqlite3"))?;
+    let index_dir = data_dir.join("index").join("keyword");
+    let index = TantivyIndex::open(&index_dir)
+        .with_context(|| format!("opening the keyword index in {}", index_dir.display()))?;
+    let hub = Hub::new(Arc::new(store), Arc::new(index));
+    hub.catch_up(|_, _| {}).context("bringing the search index up to date with the store")?;
+    Ok(hub)
+}
+
+/// Runs every query once to warm caches, then once more timing each search on its own.
+pub fn measure(data_dir: &Path, queries: &[Query], qrels: &Qrels) -> anyhow::Result<LatencyResult> {
+    let started = Instant::now();
+    let hub = open_hub(data_dir)?;
+    let open_seconds = started.elapsed().as_secs_f64();
+    let search = |query: &Query| -> anyhow::Result<Option<Vec<String>>> {
+        let Ok(mut parsed) = KeywordQuery::parse(&query.text) else { return Ok(None) };
+        parsed.limit = TOP_K;
+        let request = SearchRequest { query: parsed, mode: SearchMode::Keyword, snippets: false };
+        let hits = hub.search(&request).with_context(|| format!("searching {:?}", query.text))?;
+        Ok(Some(hits.into_iter().filter_map(|h| h.paper.meta.source_id).collect()))
+    };
+    eprintln!("latency: warm-up pass over {} queries", queries.len());
+    for query in queries {
+        search(query)?;
+    }
+    eprintln!("latency: timed pass");
+    let mut millis = Vec::with_capacity(queries.len());
+    let mut run = Run::new();
+    let mut unparsable = 0;
+    for query in queries {
+        let started = Instant::now();
+        let found = search(query)?;
+        let elapsed = started.elapsed().as_secs_f64() * 1e3;
+        match found {
+            Some(ids) => {
+                millis.push(elapsed);
+                run.insert(query.id.clone(), ids);
+            }
+            None => unparsable += 1,
+        }
+    }
+    Ok(LatencyResult {
+        queries: millis.len(),
+        open_seconds,
+        unparsable,
+        latency: Latency::of(&millis),
+        ndcg_at_10: ndcg_at_10(&run, qrels),
+    })
+}
