@@ -1,0 +1,58 @@
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn shared(path: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")).join(path)
+}
+
+pub const SEED: &str = "seed/000_446ad54c0b8c9ae7.txt";
+
+/// A data directory for one test, and the binary pointed at it.
+pub struct Hub {
+    pub dir: tempfile::TempDir,
+}
+
+impl Hub {
+    pub fn new() -> Self {
+        Hub { dir: tempfile::tempdir().unwrap() }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_paperhub"));
+        cmd.arg("--data-dir").arg(self.data_dir());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().unwrap()
+    }
+
+    /// Runs and expects success, returning stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "paperhub {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut args = args.to_vec();
+        args.push("--json");
+        serde_json::from_str(self.ok(&args).trim()).unwrap()
+    }
+
+    pub fn papers(&self) -> u64 {
+        self.json(&["stats"])["papers"].as_u64().unwrap()
+    }
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn path_str(path: &Path) -> &str {
+    path.to_str().unwrap()
+}

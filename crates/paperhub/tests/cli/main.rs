@@ -1,0 +1,6 @@
+//! End-to-end tests of the `paperhub` binary on the real samples in `../shared`.
+
+mod helpers;
+mod ingest;
+mod kill;
+mod search;
