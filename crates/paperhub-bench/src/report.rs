@@ -158,13 +158,13 @@ impl Results {
             self.latency.queries
         );
         let _ = writeln!(out, "machine: {} CPUs, {}, {:.1} GiB RAM, commit {}", self.machine.cpus, self.machine.cpu_model, self.machine.memory_gib, self.machine.commit);
-        let _ = writeln!(out, "{:<34} {:>12} {:>12} {:>16}", "", "paperhub", "bm25s", "paperhub vs bm25s");
+        let _ = writeln!(out, "{:<34} {:>12} {:>12} {:>16}", "", "paperhub", "bm25s", "paperhub better by");
         let base = self.baseline.as_ref();
         let mut row = |name: &str, ours: Option<f64>, theirs: Option<f64>, lower_is_better: bool, digits: usize| {
             let show = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.digits$}"));
             let ratio = match (ours, theirs) {
                 (Some(o), Some(t)) if o > 0.0 && t > 0.0 => {
-                    format!("{:.2}x {}", if lower_is_better { t / o } else { o / t }, if lower_is_better { "faster" } else { "more" })
+                    format!("{:.2}x", if lower_is_better { t / o } else { o / t })
                 }
                 _ => "-".to_owned(),
             };

@@ -28,7 +28,9 @@ pub struct ArxivId {
 pub enum ArxivIdError {
     #[error("empty arXiv id")]
     Empty,
-    #[error("`{0}` is not an arXiv id (expected e.g. 2310.02980, hep-th/9901001, arXiv:2310.02980v2)")]
+    #[error(
+        "`{0}` is not an arXiv id (expected e.g. 2310.02980, hep-th/9901001, arXiv:2310.02980v2)"
+    )]
     Malformed(String),
     #[error("`{0}` has an impossible date (month must be 01-12, new-style ids start in 0704)")]
     BadDate(String),
@@ -111,7 +113,10 @@ impl ArxivId {
                 return Err(ArxivIdError::BadNumberWidth(input.to_owned()));
             }
             let version = parse_version(c.get(4), input)?;
-            return Ok(Self { id: format!("{}{}.{}", &c[1], &c[2], &c[3]), version });
+            return Ok(Self {
+                id: format!("{}{}.{}", &c[1], &c[2], &c[3]),
+                version,
+            });
         }
         if let Some(c) = old_style().captures(s) {
             let yy: u32 = c[2].parse().expect("invariant: two digits");
@@ -140,12 +145,18 @@ impl ArxivId {
 
     /// The same id without a version.
     pub fn unversioned(&self) -> Self {
-        Self { id: self.id.clone(), version: None }
+        Self {
+            id: self.id.clone(),
+            version: None,
+        }
     }
 
     /// The same id with the given version.
     pub fn with_version(&self, version: Option<u32>) -> Self {
-        Self { id: self.id.clone(), version }
+        Self {
+            id: self.id.clone(),
+            version,
+        }
     }
 
     /// `https://arxiv.org/abs/<id>`.
@@ -194,7 +205,10 @@ mod tests {
             let id = ArxivId::parse(input).unwrap();
             assert_eq!(id.as_str(), "2310.02980", "{input}");
         }
-        assert_eq!(ArxivId::parse("arXiv:2310.02980v3").unwrap().version(), Some(3));
+        assert_eq!(
+            ArxivId::parse("arXiv:2310.02980v3").unwrap().version(),
+            Some(3)
+        );
         assert_eq!(ArxivId::parse("2310.02980").unwrap().version(), None);
     }
 
@@ -202,24 +216,53 @@ mod tests {
     fn parses_old_style_and_drops_subject_class() {
         let id = ArxivId::parse("hep-th/9901001v2").unwrap();
         assert_eq!((id.as_str(), id.version()), ("hep-th/9901001", Some(2)));
-        assert_eq!(ArxivId::parse("math.GT/0309136").unwrap().as_str(), "math/0309136");
         assert_eq!(
-            ArxivId::parse("http://arxiv.org/abs/cond-mat/0601001v1").unwrap().as_str(),
+            ArxivId::parse("math.GT/0309136").unwrap().as_str(),
+            "math/0309136"
+        );
+        assert_eq!(
+            ArxivId::parse("http://arxiv.org/abs/cond-mat/0601001v1")
+                .unwrap()
+                .as_str(),
             "cond-mat/0601001"
         );
-        assert_eq!(ArxivId::parse("quant-ph/0201082v1").unwrap().to_string(), "quant-ph/0201082v1");
+        assert_eq!(
+            ArxivId::parse("quant-ph/0201082v1").unwrap().to_string(),
+            "quant-ph/0201082v1"
+        );
     }
 
     #[test]
     fn rejects_malformed_ids_with_a_reason() {
         assert_eq!(ArxivId::parse(""), Err(ArxivIdError::Empty));
-        assert!(matches!(ArxivId::parse("abc"), Err(ArxivIdError::Malformed(_))));
-        assert!(matches!(ArxivId::parse("0000.0000"), Err(ArxivIdError::BadDate(_))));
-        assert!(matches!(ArxivId::parse("2313.00001"), Err(ArxivIdError::BadDate(_))));
-        assert!(matches!(ArxivId::parse("2310.0298"), Err(ArxivIdError::BadNumberWidth(_))));
-        assert!(matches!(ArxivId::parse("1205.00001"), Err(ArxivIdError::BadNumberWidth(_))));
-        assert!(matches!(ArxivId::parse("2310.02980v0"), Err(ArxivIdError::BadVersion(_))));
-        assert!(matches!(ArxivId::parse("hep-th/9913001"), Err(ArxivIdError::BadDate(_))));
+        assert!(matches!(
+            ArxivId::parse("abc"),
+            Err(ArxivIdError::Malformed(_))
+        ));
+        assert!(matches!(
+            ArxivId::parse("0000.0000"),
+            Err(ArxivIdError::BadDate(_))
+        ));
+        assert!(matches!(
+            ArxivId::parse("2313.00001"),
+            Err(ArxivIdError::BadDate(_))
+        ));
+        assert!(matches!(
+            ArxivId::parse("2310.0298"),
+            Err(ArxivIdError::BadNumberWidth(_))
+        ));
+        assert!(matches!(
+            ArxivId::parse("1205.00001"),
+            Err(ArxivIdError::BadNumberWidth(_))
+        ));
+        assert!(matches!(
+            ArxivId::parse("2310.02980v0"),
+            Err(ArxivIdError::BadVersion(_))
+        ));
+        assert!(matches!(
+            ArxivId::parse("hep-th/9913001"),
+            Err(ArxivIdError::BadDate(_))
+        ));
     }
 
     proptest! {

@@ -24,7 +24,9 @@ pub fn code_links<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
         for caps in code_url().captures_iter(&joined) {
             let host = caps[1].to_ascii_lowercase();
             let owner = &caps[2];
-            let repo = caps[3].trim_end_matches(['.', ',', ';', ':']).trim_end_matches(".git");
+            let repo = caps[3]
+                .trim_end_matches(['.', ',', ';', ':'])
+                .trim_end_matches(".git");
             if repo.is_empty() || owner.starts_with('.') {
                 continue;
             }
@@ -47,7 +49,10 @@ mod tests {
             See also gitlab.com/group/project, and (https://github.com/WongKinYiu/yolov9).";
         assert_eq!(
             code_links([abstract_text]),
-            vec!["https://github.com/WongKinYiu/yolov9", "https://gitlab.com/group/project"]
+            vec![
+                "https://github.com/WongKinYiu/yolov9",
+                "https://gitlab.com/group/project"
+            ]
         );
     }
 

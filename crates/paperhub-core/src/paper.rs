@@ -73,10 +73,16 @@ impl fmt::Display for SourceFormat {
 impl FromStr for SourceFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        SourceFormat::ALL.into_iter().find(|f| f.as_str() == s).ok_or_else(|| {
-            let names: Vec<_> = SourceFormat::ALL.iter().map(|f| f.as_str()).collect();
-            format!("unknown format `{s}` (expected one of {})", names.join(", "))
-        })
+        SourceFormat::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = SourceFormat::ALL.iter().map(|f| f.as_str()).collect();
+                format!(
+                    "unknown format `{s}` (expected one of {})",
+                    names.join(", ")
+                )
+            })
     }
 }
 
@@ -138,14 +144,22 @@ pub enum InvalidPaper {
     #[error("field `{0}` is missing or empty")]
     Missing(&'static str),
     #[error("field `{field}` is {len} bytes, over the limit of {limit}")]
-    TooLong { field: &'static str, len: usize, limit: usize },
+    TooLong {
+        field: &'static str,
+        len: usize,
+        limit: usize,
+    },
     #[error("{count} authors, over the limit of {limit}")]
     TooManyAuthors { count: usize, limit: usize },
 }
 
 fn check_len(field: &'static str, value: &str, limit: usize) -> Result<(), InvalidPaper> {
     if value.len() > limit {
-        return Err(InvalidPaper::TooLong { field, len: value.len(), limit });
+        return Err(InvalidPaper::TooLong {
+            field,
+            len: value.len(),
+            limit,
+        });
     }
     Ok(())
 }
@@ -162,7 +176,10 @@ impl PaperMeta {
         check_len("title", &self.title, MAX_TITLE_BYTES * 4)?;
         check_len("abstract", &self.abstract_text, MAX_TEXT_BYTES * 4)?;
         if self.authors.len() > MAX_AUTHORS {
-            return Err(InvalidPaper::TooManyAuthors { count: self.authors.len(), limit: MAX_AUTHORS });
+            return Err(InvalidPaper::TooManyAuthors {
+                count: self.authors.len(),
+                limit: MAX_AUTHORS,
+            });
         }
         self.title = normalize_title(&self.title);
         self.abstract_text = normalize_text(&self.abstract_text);
@@ -191,7 +208,11 @@ impl PaperMeta {
         }
         self.comments = clean_optional(self.comments.take());
         self.journal_ref = clean_optional(self.journal_ref.take());
-        self.source_id = self.source_id.take().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        self.source_id = self
+            .source_id
+            .take()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
         self.doi = self
             .doi
             .take()
@@ -202,9 +223,14 @@ impl PaperMeta {
             self.links.pdf.get_or_insert_with(|| id.pdf_url());
         }
         if let Some(doi) = &self.doi {
-            self.links.doi.get_or_insert_with(|| format!("https://doi.org/{doi}"));
+            self.links
+                .doi
+                .get_or_insert_with(|| format!("https://doi.org/{doi}"));
         }
-        let mined = code_links([self.abstract_text.as_str(), self.comments.as_deref().unwrap_or("")]);
+        let mined = code_links([
+            self.abstract_text.as_str(),
+            self.comments.as_deref().unwrap_or(""),
+        ]);
         for url in mined {
             if !self.links.code.contains(&url) {
                 self.links.code.push(url);
@@ -235,7 +261,9 @@ impl PaperMeta {
         if self.arxiv_id.is_some() {
             return None;
         }
-        self.doi.as_ref().map(|doi| format!("doi:{}", doi.to_lowercase()))
+        self.doi
+            .as_ref()
+            .map(|doi| format!("doi:{}", doi.to_lowercase()))
     }
 
     /// The arXiv version this record describes, if known.
@@ -245,7 +273,8 @@ impl PaperMeta {
 
     /// The day the hub lists it on: the source's listing day, else the day of first publication.
     pub fn listing_day(&self) -> Option<NaiveDate> {
-        self.listed_on.or_else(|| self.published.map(|d| d.date_naive()))
+        self.listed_on
+            .or_else(|| self.published.map(|d| d.date_naive()))
     }
 
     /// The key under which its title matches other spellings of the same title.
@@ -365,7 +394,9 @@ impl PaperMeta {
             }
         }
         match (&self.arxiv_id, &other.arxiv_id) {
-            (Some(ours), Some(theirs)) if ours.version().is_none() && theirs.version().is_some() => {
+            (Some(ours), Some(theirs))
+                if ours.version().is_none() && theirs.version().is_some() =>
+            {
                 self.arxiv_id = Some(theirs.clone());
             }
             _ => merge(mode, &mut self.arxiv_id, &other.arxiv_id),
@@ -411,7 +442,11 @@ mod tests {
     use super::*;
 
     fn meta(title: &str) -> PaperMeta {
-        PaperMeta { title: title.into(), abstract_text: "An abstract.".into(), ..Default::default() }
+        PaperMeta {
+            title: title.into(),
+            abstract_text: "An abstract.".into(),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -423,7 +458,10 @@ mod tests {
         m.categories = vec!["cs.CV".into(), " cs.LG ".into(), "cs.CV".into()];
         let m = m.normalized().unwrap();
         assert_eq!(m.title, "Deep Learning");
-        assert_eq!(m.links.abs.as_deref(), Some("https://arxiv.org/abs/2402.13616"));
+        assert_eq!(
+            m.links.abs.as_deref(),
+            Some("https://arxiv.org/abs/2402.13616")
+        );
         assert_eq!(m.links.doi.as_deref(), Some("https://doi.org/10.1000/xyz"));
         assert_eq!(m.links.code, vec!["https://github.com/WongKinYiu/yolov9"]);
         assert_eq!(m.categories, vec!["cs.CV", "cs.LG"]);
@@ -435,7 +473,13 @@ mod tests {
         assert_eq!(meta("  ").normalized(), Err(InvalidPaper::Missing("title")));
         let mut m = meta("t");
         m.abstract_text = "x".repeat(100 * 1024 * 1024);
-        assert!(matches!(m.normalized(), Err(InvalidPaper::TooLong { field: "abstract", .. })));
+        assert!(matches!(
+            m.normalized(),
+            Err(InvalidPaper::TooLong {
+                field: "abstract",
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -447,7 +491,10 @@ mod tests {
         assert_eq!(m.identity(), Identity::Source("beir:scifact:4983".into()));
         m.arxiv_id = Some(ArxivId::parse("hep-th/9901001v1").unwrap());
         assert_eq!(m.identity(), Identity::Arxiv("hep-th/9901001".into()));
-        assert_eq!(PaperId::for_identity(&m.identity()).as_str(), "hep-th/9901001");
+        assert_eq!(
+            PaperId::for_identity(&m.identity()).as_str(),
+            "hep-th/9901001"
+        );
         let t = PaperId::for_identity(&Identity::Title("a title".into()));
         assert!(t.as_str().starts_with("t-") && t.as_str().len() == 18);
     }
@@ -463,15 +510,30 @@ mod tests {
         newer.arxiv_id = Some(ArxivId::parse("2310.02980v3").unwrap());
         assert!(stored.merge_from(&newer));
         assert_eq!(stored.title, "New title");
-        assert!(!stored.merge_from(&newer), "merging the same record twice is a no-op");
+        assert!(
+            !stored.merge_from(&newer),
+            "merging the same record twice is a no-op"
+        );
         let mut same_version = newer.clone();
         same_version.title = "Another spelling".into();
         same_version.comments = Some("12 pages".into());
-        assert!(stored.merge_from(&same_version), "a record of the same version fills gaps");
-        assert_eq!((stored.title.as_str(), stored.comments.as_deref()), ("New title", Some("12 pages")));
-        assert!(!stored.merge_from(&newer), "and does not flip-flop with the other source");
+        assert!(
+            stored.merge_from(&same_version),
+            "a record of the same version fills gaps"
+        );
+        assert_eq!(
+            (stored.title.as_str(), stored.comments.as_deref()),
+            ("New title", Some("12 pages"))
+        );
+        assert!(
+            !stored.merge_from(&newer),
+            "and does not flip-flop with the other source"
+        );
         let mut same_elsewhere = newer.clone();
         same_elsewhere.origin = Some("another-file.xml".into());
-        assert!(!stored.merge_from(&same_elsewhere), "the same paper from another file is unchanged");
+        assert!(
+            !stored.merge_from(&same_elsewhere),
+            "the same paper from another file is unchanged"
+        );
     }
 }

@@ -306,8 +306,14 @@ mod tests {
     fn turns_tex_accents_into_letters() {
         assert_eq!(normalize_text("C. Bal\\'azs"), "C. Balázs");
         assert_eq!(normalize_text("Schr{\\\"o}dinger"), "Schrödinger");
-        assert_eq!(normalize_text("Fran\\c{c}ois and \\v{S}koda"), "François and Škoda");
-        assert_eq!(normalize_text("Stra\\ss e, Erd\\H{o}s, \\'{\\i}"), "Straße, Erdős, í");
+        assert_eq!(
+            normalize_text("Fran\\c{c}ois and \\v{S}koda"),
+            "François and Škoda"
+        );
+        assert_eq!(
+            normalize_text("Stra\\ss e, Erd\\H{o}s, \\'{\\i}"),
+            "Straße, Erdős, í"
+        );
         assert_eq!(normalize_text("\\AA ngstr\\\"om"), "Ångström");
     }
 
@@ -323,8 +329,14 @@ mod tests {
 
     #[test]
     fn does_not_eat_other_commands() {
-        assert_eq!(normalize_text("see \\cite{x} and \\ref{y}"), "see \\cite{x} and \\ref{y}");
-        assert_eq!(normalize_title("Q\\&A on 100\\% of data"), "Q&A on 100% of data");
+        assert_eq!(
+            normalize_text("see \\cite{x} and \\ref{y}"),
+            "see \\cite{x} and \\ref{y}"
+        );
+        assert_eq!(
+            normalize_title("Q\\&A on 100\\% of data"),
+            "Q&A on 100% of data"
+        );
     }
 
     #[test]

@@ -62,8 +62,9 @@ impl Hub {
     fn load_checkpoint(&self, name: &str) -> Result<Checkpoint> {
         match self.store.get_state(name)? {
             None => Ok(Checkpoint::default()),
-            Some(json) => serde_json::from_str(&json)
-                .map_err(|e| HubError::Invalid(format!("harvest checkpoint `{name}` is unreadable: {e}"))),
+            Some(json) => serde_json::from_str(&json).map_err(|e| {
+                HubError::Invalid(format!("harvest checkpoint `{name}` is unreadable: {e}"))
+            }),
         }
     }
 
@@ -94,7 +95,10 @@ impl Hub {
         }
         let same_dates = saved.from == request.from && saved.until == request.until;
         let mut resume = saved.token.clone().filter(|_| same_dates);
-        let mut outcome = HarvestOutcome { from: request.from, ..Default::default() };
+        let mut outcome = HarvestOutcome {
+            from: request.from,
+            ..Default::default()
+        };
         loop {
             outcome.resumed |= resume.is_some();
             let mut failure: Option<HubError> = None;
@@ -138,7 +142,8 @@ impl Hub {
                     resume = None;
                 }
                 Err(HarvestError::Callback(_)) => {
-                    return Err(failure.unwrap_or_else(|| HubError::Invalid("storing a page failed".into())));
+                    return Err(failure
+                        .unwrap_or_else(|| HubError::Invalid("storing a page failed".into())));
                 }
                 Err(e) => return Err(e.into()),
             }

@@ -93,7 +93,11 @@ impl Hub {
 
     /// Commits one batch: store first (one transaction), then the index with the store's
     /// sequence number. A crash between the two is repaired by [`Hub::catch_up`].
-    pub(crate) fn commit_batch(&self, batch: &[PaperMeta], summary: &mut IngestSummary) -> Result<()> {
+    pub(crate) fn commit_batch(
+        &self,
+        batch: &[PaperMeta],
+        summary: &mut IngestSummary,
+    ) -> Result<()> {
         let result = self.store.upsert_batch(batch)?;
         for outcome in &result.outcomes {
             match outcome {
@@ -103,8 +107,11 @@ impl Hub {
             }
         }
         if !result.changed.is_empty() {
-            let docs: Vec<IndexDoc<'_>> =
-                result.changed.iter().map(|p| IndexDoc::from_paper(p.key, &p.paper)).collect();
+            let docs: Vec<IndexDoc<'_>> = result
+                .changed
+                .iter()
+                .map(|p| IndexDoc::from_paper(p.key, &p.paper))
+                .collect();
             self.keywords.index_batch(&docs, result.last_seq)?;
         }
         Ok(())

@@ -92,8 +92,10 @@ impl Hub {
             let changed = self.store.changes_since(seq, CATCH_UP_CHUNK)?;
             let Some(last) = changed.last() else { break };
             let last_seq = last.seq;
-            let docs: Vec<IndexDoc<'_>> =
-                changed.iter().map(|p| IndexDoc::from_paper(p.key, &p.paper)).collect();
+            let docs: Vec<IndexDoc<'_>> = changed
+                .iter()
+                .map(|p| IndexDoc::from_paper(p.key, &p.paper))
+                .collect();
             self.keywords.index_batch(&docs, last_seq)?;
             done += changed.len() as u64;
             seq = last_seq;

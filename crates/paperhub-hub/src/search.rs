@@ -53,14 +53,24 @@ impl Hub {
         // get_by_keys keeps the order asked and skips keys it does not know.
         let mut next = papers.next();
         for hit in hits {
-            let Some(stored) = next.take_if(|p| p.key == hit.key) else { continue };
+            let Some(stored) = next.take_if(|p| p.key == hit.key) else {
+                continue;
+            };
             next = papers.next();
             let snippet = if request.snippets {
-                Some(self.keywords.snippet(&request.query, &stored.paper.meta.abstract_text, SNIPPET_CHARS)?)
+                Some(self.keywords.snippet(
+                    &request.query,
+                    &stored.paper.meta.abstract_text,
+                    SNIPPET_CHARS,
+                )?)
             } else {
                 None
             };
-            out.push(SearchHit { paper: stored.paper, score: hit.score, snippet });
+            out.push(SearchHit {
+                paper: stored.paper,
+                score: hit.score,
+                snippet,
+            });
         }
         Ok(out)
     }

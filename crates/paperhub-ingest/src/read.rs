@@ -88,8 +88,13 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IngestError> {
 
 /// Whether a file found in a directory walk has an input's extension.
 fn looks_like_input(path: &Path) -> bool {
-    const EXTENSIONS: [&str; 7] = [".xml", ".atom", ".json", ".jsonl", ".ndjson", ".csv", ".txt"];
-    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    const EXTENSIONS: [&str; 7] = [
+        ".xml", ".atom", ".json", ".jsonl", ".ndjson", ".csv", ".txt",
+    ];
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     let name = name.strip_suffix(".gz").unwrap_or(&name);
     EXTENSIONS.iter().any(|ext| name.ends_with(ext))
 }

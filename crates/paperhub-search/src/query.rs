@@ -52,13 +52,19 @@ impl KeywordQuery {
                 filters.until = until.or(filters.until);
             } else if let Some(author) = word.strip_prefix("author:").filter(|a| !a.is_empty()) {
                 filters.author = Some(author.trim_matches('"').to_owned());
-            } else if let Some(category) = word.strip_prefix("category:").filter(|c| !c.is_empty()) {
+            } else if let Some(category) = word.strip_prefix("category:").filter(|c| !c.is_empty())
+            {
                 filters.category = Some(category.trim_matches('"').to_owned());
             } else {
                 words.push(word);
             }
         }
-        Ok(KeywordQuery { text: words.join(" "), filters, limit: 10, offset: 0 })
+        Ok(KeywordQuery {
+            text: words.join(" "),
+            filters,
+            limit: 10,
+            offset: 0,
+        })
     }
 }
 
@@ -97,7 +103,9 @@ fn parse_day_range(range: &str) -> Result<(Option<NaiveDate>, Option<NaiveDate>)
         }
         NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| format!("`date:{range}`: expected YYYY-MM-DD, YYYY-MM-DD..YYYY-MM-DD, A.. or ..B"))
+            .map_err(|_| {
+                format!("`date:{range}`: expected YYYY-MM-DD, YYYY-MM-DD..YYYY-MM-DD, A.. or ..B")
+            })
     };
     match range.split_once("..") {
         Some((a, b)) => Ok((day(a)?, day(b)?)),
@@ -119,12 +127,16 @@ mod tests {
         assert_eq!(q.filters.from, NaiveDate::from_ymd_opt(2024, 1, 1));
         assert_eq!(q.filters.until, NaiveDate::from_ymd_opt(2024, 6, 30));
         let q = KeywordQuery::parse("x date:..2020-02-02").unwrap();
-        assert_eq!((q.filters.from, q.filters.until), (None, NaiveDate::from_ymd_opt(2020, 2, 2)));
+        assert_eq!(
+            (q.filters.from, q.filters.until),
+            (None, NaiveDate::from_ymd_opt(2020, 2, 2))
+        );
     }
 
     #[test]
     fn author_and_category_become_filters_and_phrases_stay_whole() {
-        let q = KeywordQuery::parse("\"from scratch\" author:\"Geoffrey Hinton\" category:cs.LG").unwrap();
+        let q = KeywordQuery::parse("\"from scratch\" author:\"Geoffrey Hinton\" category:cs.LG")
+            .unwrap();
         assert_eq!(q.text, "\"from scratch\"");
         assert_eq!(q.filters.author.as_deref(), Some("Geoffrey Hinton"));
         assert_eq!(q.filters.category.as_deref(), Some("cs.LG"));

@@ -14,14 +14,16 @@ use tantivy::query::{
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STRING,
 };
+use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
     StopWordFilter, TextAnalyzer, TokenStream,
 };
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use crate::{Filters, IndexDoc, KeywordHit, KeywordIndex, KeywordQuery, Result, SearchError, Snippet};
+use crate::{
+    Filters, IndexDoc, KeywordHit, KeywordIndex, KeywordQuery, Result, SearchError, Snippet,
+};
 
 /// English words: lower-cased, accents folded, stop words dropped, stemmed.
 const ENGLISH: &str = "paperhub_en";
@@ -67,7 +69,10 @@ fn register_tokenizers(index: &Index) {
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(StopWordFilter::new(Language::English).expect("invariant: English stop words ship with tantivy"))
+        .filter(
+            StopWordFilter::new(Language::English)
+                .expect("invariant: English stop words ship with tantivy"),
+        )
         .filter(Stemmer::new(Language::English))
         .build();
     let names = TextAnalyzer::builder(SimpleTokenizer::default())
@@ -115,9 +120,11 @@ impl TantivyIndex {
         register_tokenizers(&index);
         let schema = index.schema();
         let field = |name: &str| {
-            schema
-                .get_field(name)
-                .map_err(|_| SearchError::Corrupt(format!("the index has no field `{name}`; delete it to rebuild")))
+            schema.get_field(name).map_err(|_| {
+                SearchError::Corrupt(format!(
+                    "the index has no field `{name}`; delete it to rebuild"
+                ))
+            })
         };
         let fields = Fields {
             key: field("key")?,
@@ -127,11 +134,23 @@ impl TantivyIndex {
             category: field("category")?,
             day: field("day")?,
         };
-        let mut parser =
-            QueryParser::for_index(&index, vec![fields.title, fields.abstract_text, fields.author]);
+        let mut parser = QueryParser::for_index(
+            &index,
+            vec![fields.title, fields.abstract_text, fields.author],
+        );
         parser.set_field_boost(fields.title, TITLE_BOOST);
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self { index, reader, writer: Mutex::new(None), fields, parser, path })
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            index,
+            reader,
+            writer: Mutex::new(None),
+            fields,
+            parser,
+            path,
+        })
     }
 
     /// Bytes the index takes on disk (0 in RAM).
@@ -159,9 +178,14 @@ impl TantivyIndex {
     }
 
     fn with_writer<T>(&self, f: impl FnOnce(&mut IndexWriter) -> Result<T>) -> Result<T> {
-        let mut slot = self.writer.lock().map_err(|_| SearchError::Corrupt("writer mutex poisoned".into()))?;
+        let mut slot = self
+            .writer
+            .lock()
+            .map_err(|_| SearchError::Corrupt("writer mutex poisoned".into()))?;
         if slot.is_none() {
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+            let threads = std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .clamp(1, 4);
             *slot = Some(self.index.writer_with_num_threads(threads, WRITER_MEMORY)?);
         }
         f(slot.as_mut().expect("invariant: writer created above"))
@@ -172,11 +196,17 @@ impl TantivyIndex {
         let mut stream = analyzer.token_stream(author);
         let mut terms = Vec::new();
         while stream.advance() {
-            terms.push(Term::from_field_text(self.fields.author, &stream.token().text));
+            terms.push(Term::from_field_text(
+                self.fields.author,
+                &stream.token().text,
+            ));
         }
         match terms.len() {
             0 => None,
-            1 => Some(Box::new(TermQuery::new(terms.remove(0), IndexRecordOption::Basic))),
+            1 => Some(Box::new(TermQuery::new(
+                terms.remove(0),
+                IndexRecordOption::Basic,
+            ))),
             _ => Some(Box::new(PhraseQuery::new(terms))),
         }
     }
@@ -185,7 +215,10 @@ impl TantivyIndex {
         let mut out: Vec<Box<dyn Query>> = Vec::new();
         if let Some(author) = filters.author.as_deref() {
             // An author with no indexable word matches nothing rather than everything.
-            out.push(self.author_query(author).unwrap_or_else(|| Box::new(BooleanQuery::new(vec![]))));
+            out.push(
+                self.author_query(author)
+                    .unwrap_or_else(|| Box::new(BooleanQuery::new(vec![]))),
+            );
         }
         if let Some(category) = filters.category.as_deref() {
             let term = Term::from_field_text(self.fields.category, category.trim());
@@ -196,7 +229,10 @@ impl TantivyIndex {
                 Some(d) => Bound::Included(Term::from_field_i64(self.fields.day, day_number(d))),
                 None => Bound::Unbounded,
             };
-            out.push(Box::new(RangeQuery::new(bound(filters.from), bound(filters.until))));
+            out.push(Box::new(RangeQuery::new(
+                bound(filters.from),
+                bound(filters.until),
+            )));
         }
         out
     }
@@ -268,27 +304,37 @@ impl KeywordIndex for TantivyIndex {
         let metas = self.index.load_metas()?;
         match metas.payload.as_deref() {
             None | Some("") => Ok(0),
-            Some(p) => p
-                .parse()
-                .map_err(|_| SearchError::Corrupt(format!("commit payload `{p}` is not a sequence number"))),
+            Some(p) => p.parse().map_err(|_| {
+                SearchError::Corrupt(format!("commit payload `{p}` is not a sequence number"))
+            }),
         }
     }
 
     fn search(&self, query: &KeywordQuery) -> Result<Vec<KeywordHit>> {
-        let Some(q) = self.build_query(query) else { return Ok(Vec::new()) };
+        let Some(q) = self.build_query(query) else {
+            return Ok(Vec::new());
+        };
         if query.limit == 0 {
             return Ok(Vec::new());
         }
         let searcher = self.reader.searcher();
-        let top = searcher.search(&q, &TopDocs::with_limit(query.limit).and_offset(query.offset).order_by_score())?;
+        let top = searcher.search(
+            &q,
+            &TopDocs::with_limit(query.limit)
+                .and_offset(query.offset)
+                .order_by_score(),
+        )?;
         let mut columns = HashMap::new();
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let column = match columns.entry(address.segment_ord) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(searcher.segment_reader(address.segment_ord).fast_fields().u64("key")?)
-                }
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                    searcher
+                        .segment_reader(address.segment_ord)
+                        .fast_fields()
+                        .u64("key")?,
+                ),
             };
             let key = column
                 .first(address.doc_id)
@@ -299,13 +345,18 @@ impl KeywordIndex for TantivyIndex {
     }
 
     fn count(&self, query: &KeywordQuery) -> Result<usize> {
-        let Some(q) = self.build_query(query) else { return Ok(0) };
+        let Some(q) = self.build_query(query) else {
+            return Ok(0);
+        };
         Ok(self.reader.searcher().search(&q, &Count)?)
     }
 
     fn snippet(&self, query: &KeywordQuery, text: &str, max_chars: usize) -> Result<Snippet> {
         let Some(q) = self.build_query(query) else {
-            return Ok(Snippet { fragment: text.chars().take(max_chars).collect(), highlights: vec![] });
+            return Ok(Snippet {
+                fragment: text.chars().take(max_chars).collect(),
+                highlights: vec![],
+            });
         };
         let searcher = self.reader.searcher();
         let mut generator = SnippetGenerator::create(&searcher, &*q, self.fields.abstract_text)?;
@@ -317,9 +368,15 @@ impl KeywordIndex for TantivyIndex {
             while !text.is_char_boundary(end) {
                 end -= 1;
             }
-            return Ok(Snippet { fragment: text[..end].to_owned(), highlights: vec![] });
+            return Ok(Snippet {
+                fragment: text[..end].to_owned(),
+                highlights: vec![],
+            });
         }
-        Ok(Snippet { fragment: snippet.fragment().to_owned(), highlights: snippet.highlighted().to_vec() })
+        Ok(Snippet {
+            fragment: snippet.fragment().to_owned(),
+            highlights: snippet.highlighted().to_vec(),
+        })
     }
 
     fn num_docs(&self) -> Result<u64> {
@@ -327,7 +384,10 @@ impl KeywordIndex for TantivyIndex {
     }
 
     fn wait_for_merges(&self) -> Result<()> {
-        let mut slot = self.writer.lock().map_err(|_| SearchError::Corrupt("writer mutex poisoned".into()))?;
+        let mut slot = self
+            .writer
+            .lock()
+            .map_err(|_| SearchError::Corrupt("writer mutex poisoned".into()))?;
         if let Some(writer) = slot.take() {
             writer.wait_merging_threads()?;
         }
@@ -341,7 +401,14 @@ impl KeywordIndex for TantivyIndex {
 mod tests {
     use super::*;
 
-    fn docs() -> Vec<(u64, &'static str, &'static str, Vec<String>, Vec<String>, NaiveDate)> {
+    fn docs() -> Vec<(
+        u64,
+        &'static str,
+        &'static str,
+        Vec<String>,
+        Vec<String>,
+        NaiveDate,
+    )> {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
         vec![
             (1, "YOLOv9: Learning What You Want to Learn Using Programmable Gradient Information",
@@ -362,7 +429,12 @@ mod tests {
         let batch: Vec<IndexDoc<'_>> = docs
             .iter()
             .map(|(key, t, a, au, c, day)| IndexDoc {
-                key: *key, title: t, abstract_text: a, authors: au, categories: c, day: Some(*day),
+                key: *key,
+                title: t,
+                abstract_text: a,
+                authors: au,
+                categories: c,
+                day: Some(*day),
             })
             .collect();
         index.index_batch(&batch, 3).unwrap();
@@ -370,7 +442,12 @@ mod tests {
     }
 
     fn keys(index: &TantivyIndex, text: &str) -> Vec<u64> {
-        index.search(&KeywordQuery::parse(text).unwrap()).unwrap().iter().map(|h| h.key).collect()
+        index
+            .search(&KeywordQuery::parse(text).unwrap())
+            .unwrap()
+            .iter()
+            .map(|h| h.key)
+            .collect()
     }
 
     #[test]
@@ -395,7 +472,15 @@ mod tests {
         assert_eq!(keys(&index, "gradient category:cs.LG"), vec![3]);
         let mut q = KeywordQuery::parse("gradient").unwrap();
         q.filters.author = Some("Chien-Yao Wang".into());
-        assert_eq!(index.search(&q).unwrap().iter().map(|h| h.key).collect::<Vec<_>>(), vec![1]);
+        assert_eq!(
+            index
+                .search(&q)
+                .unwrap()
+                .iter()
+                .map(|h| h.key)
+                .collect::<Vec<_>>(),
+            vec![1]
+        );
         q.filters.author = None;
         q.filters.category = Some("cs.LG".into());
         assert_eq!(index.search(&q).unwrap().len(), 1);
@@ -417,7 +502,14 @@ mod tests {
         assert_eq!(index.indexed_seq().unwrap(), 3);
         let authors = vec![];
         let cats = vec![];
-        let doc = IndexDoc { key: 3, title: "Completely new title", abstract_text: "Nothing.", authors: &authors, categories: &cats, day: None };
+        let doc = IndexDoc {
+            key: 3,
+            title: "Completely new title",
+            abstract_text: "Nothing.",
+            authors: &authors,
+            categories: &cats,
+            day: None,
+        };
         index.index_batch(&[doc], 4).unwrap();
         assert_eq!(index.num_docs().unwrap(), 3);
         assert!(keys(&index, "scratch").is_empty());
@@ -429,10 +521,18 @@ mod tests {
     fn snippets_highlight_the_matched_words() {
         let index = index();
         let q = KeywordQuery::parse("forget training").unwrap();
-        let text = "Making a trained model forget some of its training data, as if it never saw it.";
+        let text =
+            "Making a trained model forget some of its training data, as if it never saw it.";
         let s = index.snippet(&q, text, 200).unwrap();
-        let marked: Vec<&str> = s.highlights.iter().map(|r| &s.fragment[r.clone()]).collect();
-        assert!(marked.contains(&"forget") && marked.contains(&"training"), "{marked:?}");
+        let marked: Vec<&str> = s
+            .highlights
+            .iter()
+            .map(|r| &s.fragment[r.clone()])
+            .collect();
+        assert!(
+            marked.contains(&"forget") && marked.contains(&"training"),
+            "{marked:?}"
+        );
     }
 
     #[test]

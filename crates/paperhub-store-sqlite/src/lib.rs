@@ -35,13 +35,26 @@ fn row_to_stored(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredPaper> {
     let id: String = row.get(2)?;
     let listed_on: Option<String> = row.get(3)?;
     let meta: String = row.get(4)?;
-    let meta: PaperMeta = serde_json::from_str(&meta)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, e.into()))?;
+    let meta: PaperMeta = serde_json::from_str(&meta).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, e.into())
+    })?;
     let listed_on = listed_on.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
     let id = PaperId::parse(&id).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, "empty paper id".into())
+        rusqlite::Error::FromSqlConversionFailure(
+            2,
+            rusqlite::types::Type::Text,
+            "empty paper id".into(),
+        )
     })?;
-    Ok(StoredPaper { key: key as u64, seq: seq as u64, paper: Paper { id, listed_on, meta } })
+    Ok(StoredPaper {
+        key: key as u64,
+        seq: seq as u64,
+        paper: Paper {
+            id,
+            listed_on,
+            meta,
+        },
+    })
 }
 
 impl SqliteStore {
@@ -67,11 +80,16 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "cache_size", -64_000)?;
         migrations::apply(&mut conn)?;
-        Ok(Self { conn: Mutex::new(conn) })
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn with_conn<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T> {
-        let mut conn = self.conn.lock().map_err(|_| other(anyhow::anyhow!("store mutex poisoned")))?;
+        let mut conn = self
+            .conn
+            .lock()
+            .map_err(|_| other(anyhow::anyhow!("store mutex poisoned")))?;
         f(&mut conn).map_err(map_err)
     }
 }
@@ -79,7 +97,9 @@ impl SqliteStore {
 fn map_err(e: rusqlite::Error) -> StoreError {
     match e {
         rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
-        rusqlite::Error::SqliteFailure(f, msg) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+        rusqlite::Error::SqliteFailure(f, msg)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
             StoreError::Conflict(msg.unwrap_or_else(|| f.to_string()))
         }
         e => other(e),
@@ -87,13 +107,22 @@ fn map_err(e: rusqlite::Error) -> StoreError {
 }
 
 /// Finds the stored paper a record belongs to; see [`PaperStore::upsert_batch`].
-fn find_match(tx: &Transaction<'_>, meta: &PaperMeta, title_key: &str) -> rusqlite::Result<Option<StoredPaper>> {
+fn find_match(
+    tx: &Transaction<'_>,
+    meta: &PaperMeta,
+    title_key: &str,
+) -> rusqlite::Result<Option<StoredPaper>> {
     let by = |sql: &str, value: &str| -> rusqlite::Result<Option<StoredPaper>> {
-        tx.prepare_cached(sql)?.query_row([value], row_to_stored).optional()
+        tx.prepare_cached(sql)?
+            .query_row([value], row_to_stored)
+            .optional()
     };
     match meta.identity() {
         Identity::Arxiv(arxiv) => {
-            if let Some(found) = by(&format!("SELECT {SELECT_COLUMNS} FROM papers WHERE arxiv_id = ?1"), &arxiv)? {
+            if let Some(found) = by(
+                &format!("SELECT {SELECT_COLUMNS} FROM papers WHERE arxiv_id = ?1"),
+                &arxiv,
+            )? {
                 return Ok(Some(found));
             }
             // The same paper may have arrived first without its id (a listing page).
@@ -105,9 +134,10 @@ fn find_match(tx: &Transaction<'_>, meta: &PaperMeta, title_key: &str) -> rusqli
                 title_key,
             )
         }
-        Identity::Source(source_key) => {
-            by(&format!("SELECT {SELECT_COLUMNS} FROM papers WHERE source_key = ?1"), &source_key)
-        }
+        Identity::Source(source_key) => by(
+            &format!("SELECT {SELECT_COLUMNS} FROM papers WHERE source_key = ?1"),
+            &source_key,
+        ),
         Identity::Title(key) => by(
             &format!(
                 "SELECT {SELECT_COLUMNS} FROM papers WHERE title_key = ?1 \
@@ -117,7 +147,6 @@ fn find_match(tx: &Transaction<'_>, meta: &PaperMeta, title_key: &str) -> rusqli
         ),
     }
 }
-
 
 fn day_text(day: Option<NaiveDate>) -> Option<String> {
     day.map(|d| d.format("%Y-%m-%d").to_string())
@@ -212,10 +241,12 @@ impl PaperStore for SqliteStore {
 
     fn get(&self, id: &PaperId) -> Result<Option<Paper>> {
         self.with_conn(|conn| {
-            conn.prepare_cached(&format!("SELECT {SELECT_COLUMNS} FROM papers WHERE id = ?1"))?
-                .query_row([id.as_str()], row_to_stored)
-                .optional()
-                .map(|p| p.map(|s| s.paper))
+            conn.prepare_cached(&format!(
+                "SELECT {SELECT_COLUMNS} FROM papers WHERE id = ?1"
+            ))?
+            .query_row([id.as_str()], row_to_stored)
+            .optional()
+            .map(|p| p.map(|s| s.paper))
         })
     }
 
@@ -223,7 +254,9 @@ impl PaperStore for SqliteStore {
         self.with_conn(|conn| {
             for column in ["id", "arxiv_id", "source_id"] {
                 let found = conn
-                    .prepare_cached(&format!("SELECT {SELECT_COLUMNS} FROM papers WHERE {column} = ?1 LIMIT 1"))?
+                    .prepare_cached(&format!(
+                        "SELECT {SELECT_COLUMNS} FROM papers WHERE {column} = ?1 LIMIT 1"
+                    ))?
                     .query_row([id], row_to_stored)
                     .optional()?;
                 if let Some(found) = found {
@@ -236,7 +269,9 @@ impl PaperStore for SqliteStore {
 
     fn get_by_keys(&self, keys: &[u64]) -> Result<Vec<StoredPaper>> {
         self.with_conn(|conn| {
-            let mut stmt = conn.prepare_cached(&format!("SELECT {SELECT_COLUMNS} FROM papers WHERE key = ?1"))?;
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {SELECT_COLUMNS} FROM papers WHERE key = ?1"
+            ))?;
             let mut out = Vec::with_capacity(keys.len());
             for &key in keys {
                 if let Some(p) = stmt.query_row([key as i64], row_to_stored).optional()? {
@@ -259,7 +294,9 @@ impl PaperStore for SqliteStore {
 
     fn last_seq(&self) -> Result<u64> {
         let value = self.get_state("last_seq")?.unwrap_or_default();
-        value.parse().map_err(|e| other(anyhow::anyhow!("bad last_seq `{value}`: {e}")))
+        value
+            .parse()
+            .map_err(|e| other(anyhow::anyhow!("bad last_seq `{value}`: {e}")))
     }
 
     fn stats(&self) -> Result<StoreStats> {

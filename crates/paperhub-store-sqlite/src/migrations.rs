@@ -7,11 +7,13 @@
 use anyhow::Context;
 use rusqlite::Connection;
 
-const MIGRATIONS: &[(&str, &str)] = &[("0001_papers", include_str!("../migrations/0001_papers.sql"))];
+const MIGRATIONS: &[(&str, &str)] =
+    &[("0001_papers", include_str!("../migrations/0001_papers.sql"))];
 
 /// Applies every migration newer than the database's `user_version`.
 pub fn apply(conn: &mut Connection) -> anyhow::Result<()> {
-    let current: usize = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+    let current: usize =
+        conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
     if current > MIGRATIONS.len() {
         anyhow::bail!(
             "the database is at schema version {current}, newer than this paperhub knows ({}); upgrade paperhub",
@@ -20,9 +22,11 @@ pub fn apply(conn: &mut Connection) -> anyhow::Result<()> {
     }
     for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql).with_context(|| format!("applying migration {name}"))?;
+        tx.execute_batch(sql)
+            .with_context(|| format!("applying migration {name}"))?;
         tx.pragma_update(None, "user_version", (index + 1) as i64)?;
-        tx.commit().with_context(|| format!("committing migration {name}"))?;
+        tx.commit()
+            .with_context(|| format!("committing migration {name}"))?;
     }
     Ok(())
 }

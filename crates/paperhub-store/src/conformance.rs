@@ -62,25 +62,48 @@ pub fn run_all<S: PaperStore>(fresh: impl Fn() -> S) {
 
 /// Idempotent upsert.
 pub fn upserting_twice_adds_once_then_changes_nothing(store: &dyn PaperStore) {
-    let batch = vec![arxiv("2402.13616v1", "YOLOv9"), beir("4983", "Microstructural development")];
+    let batch = vec![
+        arxiv("2402.13616v1", "YOLOv9"),
+        beir("4983", "Microstructural development"),
+    ];
     let first = store.upsert_batch(&batch).unwrap();
-    assert_eq!(first.outcomes, vec![UpsertOutcome::Added, UpsertOutcome::Added]);
+    assert_eq!(
+        first.outcomes,
+        vec![UpsertOutcome::Added, UpsertOutcome::Added]
+    );
     assert_eq!(first.changed.len(), 2);
     let second = store.upsert_batch(&batch).unwrap();
-    assert_eq!(second.outcomes, vec![UpsertOutcome::Unchanged; 2], "re-ingest must change nothing");
+    assert_eq!(
+        second.outcomes,
+        vec![UpsertOutcome::Unchanged; 2],
+        "re-ingest must change nothing"
+    );
     assert!(second.changed.is_empty());
-    assert_eq!(second.last_seq, first.last_seq, "an unchanged batch takes no sequence numbers");
+    assert_eq!(
+        second.last_seq, first.last_seq,
+        "an unchanged batch takes no sequence numbers"
+    );
     assert_eq!(store.stats().unwrap().papers, 2);
 }
 
 /// A newer version replaces the fields and keeps the id; an older one changes nothing.
 pub fn a_newer_version_updates_and_keeps_the_id(store: &dyn PaperStore) {
-    store.upsert_batch(&[arxiv("2402.13616v1", "YOLOv9 draft")]).unwrap();
-    let v2 = store.upsert_batch(&[arxiv("2402.13616v2", "YOLOv9: final title")]).unwrap();
+    store
+        .upsert_batch(&[arxiv("2402.13616v1", "YOLOv9 draft")])
+        .unwrap();
+    let v2 = store
+        .upsert_batch(&[arxiv("2402.13616v2", "YOLOv9: final title")])
+        .unwrap();
     assert_eq!(v2.outcomes, vec![UpsertOutcome::Updated]);
     assert_eq!(v2.changed[0].paper.id.as_str(), "2402.13616");
-    let v1_again = store.upsert_batch(&[arxiv("2402.13616v1", "YOLOv9 draft")]).unwrap();
-    assert_eq!(v1_again.outcomes, vec![UpsertOutcome::Unchanged], "an older version must not win");
+    let v1_again = store
+        .upsert_batch(&[arxiv("2402.13616v1", "YOLOv9 draft")])
+        .unwrap();
+    assert_eq!(
+        v1_again.outcomes,
+        vec![UpsertOutcome::Unchanged],
+        "an older version must not win"
+    );
     let stored = store.find("2402.13616").unwrap().expect("stored");
     assert_eq!(stored.meta.title, "YOLOv9: final title");
     assert_eq!(stored.meta.version(), Some(2));
@@ -89,7 +112,9 @@ pub fn a_newer_version_updates_and_keeps_the_id(store: &dyn PaperStore) {
 
 /// One arXiv id, two formats: one paper, fields filled from both.
 pub fn the_same_arxiv_id_from_two_formats_is_one_paper(store: &dyn PaperStore) {
-    store.upsert_batch(&[arxiv("1302.2146v2", "The Same-Sign Dilepton Signature")]).unwrap();
+    store
+        .upsert_batch(&[arxiv("1302.2146v2", "The Same-Sign Dilepton Signature")])
+        .unwrap();
     let mut oai = arxiv("1302.2146v2", "The Same-Sign Dilepton Signature");
     oai.format = Some(SourceFormat::Oai);
     oai.comments = Some("18 pages, 6 figures".into());
@@ -103,48 +128,112 @@ pub fn the_same_arxiv_id_from_two_formats_is_one_paper(store: &dyn PaperStore) {
 /// A paper first seen on a listing page (no id) and then with its arXiv id stays one paper.
 pub fn a_listed_paper_keeps_its_id_when_its_arxiv_record_arrives(store: &dyn PaperStore) {
     let day = NaiveDate::from_ymd_opt(2025, 6, 5).unwrap();
-    let listed = store.upsert_batch(&[listing("YOLOv9: Learning What You Want", day)]).unwrap();
+    let listed = store
+        .upsert_batch(&[listing("YOLOv9: Learning What You Want", day)])
+        .unwrap();
     let id = listed.changed[0].paper.id.clone();
-    assert!(id.as_str().starts_with("t-"), "a paper without ids gets a title-derived id: {id}");
-    let result = store.upsert_batch(&[arxiv("2402.13616v1", "YOLOv9 -- learning what you want")]).unwrap();
+    assert!(
+        id.as_str().starts_with("t-"),
+        "a paper without ids gets a title-derived id: {id}"
+    );
+    let result = store
+        .upsert_batch(&[arxiv("2402.13616v1", "YOLOv9 -- learning what you want")])
+        .unwrap();
     assert_eq!(result.outcomes, vec![UpsertOutcome::Updated]);
     assert_eq!(result.changed[0].paper.id, id, "the id never changes");
-    assert_eq!(result.changed[0].paper.listed_on, Some(day), "the listing day stays");
-    assert_eq!(store.find("2402.13616").unwrap().expect("found by arXiv id").id, id);
+    assert_eq!(
+        result.changed[0].paper.listed_on,
+        Some(day),
+        "the listing day stays"
+    );
+    assert_eq!(
+        store
+            .find("2402.13616")
+            .unwrap()
+            .expect("found by arXiv id")
+            .id,
+        id
+    );
     assert_eq!(store.stats().unwrap().papers, 1);
 }
 
 /// Corpus documents are told apart by their source ids, not their titles.
 pub fn distinct_source_ids_with_one_title_stay_distinct(store: &dyn PaperStore) {
-    let result = store.upsert_batch(&[beir("1", "Same title"), beir("2", "Same title")]).unwrap();
-    assert_eq!(result.outcomes, vec![UpsertOutcome::Added, UpsertOutcome::Added]);
+    let result = store
+        .upsert_batch(&[beir("1", "Same title"), beir("2", "Same title")])
+        .unwrap();
+    assert_eq!(
+        result.outcomes,
+        vec![UpsertOutcome::Added, UpsertOutcome::Added]
+    );
     assert_ne!(result.changed[0].paper.id, result.changed[1].paper.id);
 }
 
 /// Every change gets the next sequence number; `changes_since` replays them in order.
 pub fn changes_are_numbered_in_order_for_the_index_to_catch_up(store: &dyn PaperStore) {
     assert_eq!(store.last_seq().unwrap(), 0);
-    store.upsert_batch(&[arxiv("2401.00001v1", "One"), arxiv("2401.00002v1", "Two")]).unwrap();
-    store.upsert_batch(&[arxiv("2401.00001v2", "One, revised")]).unwrap();
+    store
+        .upsert_batch(&[arxiv("2401.00001v1", "One"), arxiv("2401.00002v1", "Two")])
+        .unwrap();
+    store
+        .upsert_batch(&[arxiv("2401.00001v2", "One, revised")])
+        .unwrap();
     assert_eq!(store.last_seq().unwrap(), 3);
     let all = store.changes_since(0, 10).unwrap();
     let seqs: Vec<u64> = all.iter().map(|p| p.seq).collect();
-    assert_eq!(seqs, vec![2, 3], "each paper appears once, at its latest change");
+    assert_eq!(
+        seqs,
+        vec![2, 3],
+        "each paper appears once, at its latest change"
+    );
     assert_eq!(all[1].paper.meta.title, "One, revised");
     assert_eq!(store.changes_since(2, 10).unwrap().len(), 1);
-    assert_eq!(store.changes_since(0, 1).unwrap().len(), 1, "limit is honoured");
+    assert_eq!(
+        store.changes_since(0, 1).unwrap().len(),
+        1,
+        "limit is honoured"
+    );
     let keys: Vec<u64> = all.iter().rev().map(|p| p.key).collect();
     let by_key = store.get_by_keys(&keys).unwrap();
-    assert_eq!(by_key.iter().map(|p| p.key).collect::<Vec<_>>(), keys, "order asked is kept");
+    assert_eq!(
+        by_key.iter().map(|p| p.key).collect::<Vec<_>>(),
+        keys,
+        "order asked is kept"
+    );
 }
 
 /// Lookups by each kind of id.
 pub fn papers_are_found_by_hub_id_arxiv_id_and_source_id(store: &dyn PaperStore) {
-    let added = store.upsert_batch(&[beir("4983", "Microstructural development"), arxiv("hep-th/9901001v1", "Strings")]).unwrap();
+    let added = store
+        .upsert_batch(&[
+            beir("4983", "Microstructural development"),
+            arxiv("hep-th/9901001v1", "Strings"),
+        ])
+        .unwrap();
     let beir_id = added.changed[0].paper.id.clone();
-    assert_eq!(store.get(&beir_id).unwrap().expect("by hub id").meta.source_id.as_deref(), Some("4983"));
-    assert_eq!(store.find("4983").unwrap().expect("by source id").id, beir_id);
-    assert_eq!(store.find("hep-th/9901001").unwrap().expect("by arXiv id").meta.title, "Strings");
+    assert_eq!(
+        store
+            .get(&beir_id)
+            .unwrap()
+            .expect("by hub id")
+            .meta
+            .source_id
+            .as_deref(),
+        Some("4983")
+    );
+    assert_eq!(
+        store.find("4983").unwrap().expect("by source id").id,
+        beir_id
+    );
+    assert_eq!(
+        store
+            .find("hep-th/9901001")
+            .unwrap()
+            .expect("by arXiv id")
+            .meta
+            .title,
+        "Strings"
+    );
     assert!(store.find("9999.99999").unwrap().is_none());
 }
 
@@ -160,12 +249,19 @@ pub fn state_values_persist_and_update(store: &dyn PaperStore) {
 pub fn stats_count_papers_days_and_formats(store: &dyn PaperStore) {
     let day = NaiveDate::from_ymd_opt(2025, 6, 5).unwrap();
     store
-        .upsert_batch(&[arxiv("2402.13616", "YOLOv9"), listing("Another paper", day), beir("1", "Doc")])
+        .upsert_batch(&[
+            arxiv("2402.13616", "YOLOv9"),
+            listing("Another paper", day),
+            beir("1", "Doc"),
+        ])
         .unwrap();
     let stats = store.stats().unwrap();
     assert_eq!(stats.papers, 3);
     assert_eq!(stats.with_arxiv_id, 1);
-    assert_eq!(stats.days, 2, "the arXiv paper is listed on its publication day, the listing on its day");
+    assert_eq!(
+        stats.days, 2,
+        "the arXiv paper is listed on its publication day, the listing on its day"
+    );
     assert_eq!(stats.last_day, Some(day));
     assert_eq!(stats.by_format.len(), 3);
 }

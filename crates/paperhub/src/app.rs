@@ -34,7 +34,9 @@ impl Context {
             .catch_up(|done, total| progress.records(done, Some(total)))
             .context("bringing the search index up to date with the store")?;
         progress.finish(if repaired > 0 {
-            Some(format!("re-indexed {repaired} papers changed since the index's last commit"))
+            Some(format!(
+                "re-indexed {repaired} papers changed since the index's last commit"
+            ))
         } else {
             None
         });

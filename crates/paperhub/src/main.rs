@@ -18,7 +18,12 @@ use clap::{Parser, Subcommand};
 #[command(name = "paperhub", version, about, long_about = None)]
 struct Cli {
     /// Directory holding everything: the SQLite database and the search index.
-    #[arg(long, global = true, env = "PAPERHUB_DATA_DIR", default_value = "./paperhub-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "PAPERHUB_DATA_DIR",
+        default_value = "./paperhub-data"
+    )]
     data_dir: PathBuf,
 
     /// Print only results and errors: no progress, no summaries.
@@ -45,7 +50,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let ctx = app::Context { data_dir: cli.data_dir, quiet: cli.quiet };
+    let ctx = app::Context {
+        data_dir: cli.data_dir,
+        quiet: cli.quiet,
+    };
     let result = match cli.command {
         Command::Ingest(args) => commands::ingest::run(&ctx, args),
         Command::Harvest(args) => commands::harvest::run(&ctx, args),

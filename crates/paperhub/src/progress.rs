@@ -29,11 +29,20 @@ impl Progress {
         let mode = if quiet {
             Mode::Quiet
         } else if std::io::stderr().is_terminal() {
-            Mode::Bar(ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()))
+            Mode::Bar(ProgressBar::with_draw_target(
+                None,
+                ProgressDrawTarget::stderr(),
+            ))
         } else {
-            Mode::Lines { last: Mutex::new(Instant::now()) }
+            Mode::Lines {
+                last: Mutex::new(Instant::now()),
+            }
         };
-        Self { mode, what: what.to_owned(), started: Instant::now() }
+        Self {
+            mode,
+            what: what.to_owned(),
+            started: Instant::now(),
+        }
     }
 
     fn rate(&self, records: u64) -> f64 {
@@ -56,13 +65,21 @@ impl Progress {
                     );
                 }
                 bar.set_position(done);
-                bar.set_message(format!("{}: {records} records, {:.0}/s", self.what, self.rate(records)));
+                bar.set_message(format!(
+                    "{}: {records} records, {:.0}/s",
+                    self.what,
+                    self.rate(records)
+                ));
             }
             Mode::Lines { last } => {
                 let mut last = last.lock().expect("invariant: progress mutex not poisoned");
                 if last.elapsed() >= LINE_EVERY {
                     *last = Instant::now();
-                    let percent = if total > 0 { 100.0 * done as f64 / total as f64 } else { 100.0 };
+                    let percent = if total > 0 {
+                        100.0 * done as f64 / total as f64
+                    } else {
+                        100.0
+                    };
                     eprintln!(
                         "{}: {percent:.1}% of input, {records} records, {:.0} records/s",
                         self.what,
@@ -82,9 +99,11 @@ impl Progress {
                     bar.set_length(total);
                 }
                 bar.set_style(
-                    ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)")
-                        .expect("invariant: valid template")
-                        .progress_chars("=> "),
+                    ProgressStyle::with_template(
+                        "{msg} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)",
+                    )
+                    .expect("invariant: valid template")
+                    .progress_chars("=> "),
                 );
                 bar.set_position(done);
                 bar.set_message(self.what.clone());

@@ -39,14 +39,28 @@ fn parts() -> Parts {
 }
 
 fn search(hub: &Hub, text: &str) -> Vec<String> {
-    let request = SearchRequest { query: KeywordQuery::parse(text).unwrap(), mode: SearchMode::Keyword, snippets: true };
-    hub.search(&request).unwrap().into_iter().map(|h| h.paper.id.to_string()).collect()
+    let request = SearchRequest {
+        query: KeywordQuery::parse(text).unwrap(),
+        mode: SearchMode::Keyword,
+        snippets: true,
+    };
+    hub.search(&request)
+        .unwrap()
+        .into_iter()
+        .map(|h| h.paper.id.to_string())
+        .collect()
 }
 
 #[test]
 fn ingest_commits_each_batch_to_store_and_index_together() {
     let p = parts();
-    let records = (1..=25).map(|n| Ok(paper(&format!("2401.{n:05}"), &format!("Paper {n}"), "Gradient methods.")));
+    let records = (1..=25).map(|n| {
+        Ok(paper(
+            &format!("2401.{n:05}"),
+            &format!("Paper {n}"),
+            "Gradient methods.",
+        ))
+    });
     let summary = p.hub.ingest(records, 10, &mut NoObserver).unwrap();
     assert_eq!((summary.added, summary.rejected), (25, 0));
     let stats = p.hub.stats().unwrap();
@@ -58,20 +72,40 @@ fn ingest_commits_each_batch_to_store_and_index_together() {
 #[test]
 fn an_index_that_missed_a_committed_batch_catches_up() {
     let p = parts();
-    p.hub.ingest([Ok(paper("2401.00001", "First", "Indexed normally."))], 10, &mut NoObserver).unwrap();
+    p.hub
+        .ingest(
+            [Ok(paper("2401.00001", "First", "Indexed normally."))],
+            10,
+            &mut NoObserver,
+        )
+        .unwrap();
     // A crash after the store committed and before the index did: only the store has these.
     p.store
-        .upsert_batch(&[paper("2401.00002", "Second", "Missed by the index."), paper("2401.00001v2", "First, revised", "Changed.")])
+        .upsert_batch(&[
+            paper("2401.00002", "Second", "Missed by the index."),
+            paper("2401.00001v2", "First, revised", "Changed."),
+        ])
         .unwrap();
     assert_eq!(p.index.num_docs().unwrap(), 1);
     assert!(search(&p.hub, "missed").is_empty());
     let repaired = p.hub.catch_up(|_, _| {}).unwrap();
     assert_eq!(repaired, 2);
-    assert_eq!(p.index.num_docs().unwrap(), 2, "the revised paper replaced its old document");
+    assert_eq!(
+        p.index.num_docs().unwrap(),
+        2,
+        "the revised paper replaced its old document"
+    );
     assert_eq!(search(&p.hub, "missed"), vec!["2401.00002"]);
     assert_eq!(search(&p.hub, "revised"), vec!["2401.00001"]);
-    assert!(search(&p.hub, "\"indexed normally\"").is_empty(), "the old text is gone");
-    assert_eq!(p.hub.catch_up(|_, _| {}).unwrap(), 0, "nothing left to repair");
+    assert!(
+        search(&p.hub, "\"indexed normally\"").is_empty(),
+        "the old text is gone"
+    );
+    assert_eq!(
+        p.hub.catch_up(|_, _| {}).unwrap(),
+        0,
+        "nothing left to repair"
+    );
 }
 
 #[test]
@@ -80,7 +114,15 @@ fn rejected_records_are_counted_and_the_rest_stored() {
     let bad = paperhub_ingest::RecordError::new("x.jsonl", "line 2", "invalid JSON");
     let summary = p
         .hub
-        .ingest([Ok(paper("2401.00001", "Good", "Fine.")), Err(bad), Ok(paper("2401.00003", "Also good", "Fine."))], 10, &mut NoObserver)
+        .ingest(
+            [
+                Ok(paper("2401.00001", "Good", "Fine.")),
+                Err(bad),
+                Ok(paper("2401.00003", "Also good", "Fine.")),
+            ],
+            10,
+            &mut NoObserver,
+        )
         .unwrap();
     assert_eq!((summary.added, summary.rejected), (2, 1));
 }
@@ -88,9 +130,27 @@ fn rejected_records_are_counted_and_the_rest_stored() {
 #[test]
 fn papers_are_found_by_any_spelling_of_their_arxiv_id() {
     let p = parts();
-    p.hub.ingest([Ok(paper("2402.13616v2", "YOLOv9", "PGI."))], 10, &mut NoObserver).unwrap();
-    for spelling in ["2402.13616", "arXiv:2402.13616v1", "https://arxiv.org/abs/2402.13616"] {
-        assert_eq!(p.hub.find_paper(spelling).unwrap().expect(spelling).id.as_str(), "2402.13616");
+    p.hub
+        .ingest(
+            [Ok(paper("2402.13616v2", "YOLOv9", "PGI."))],
+            10,
+            &mut NoObserver,
+        )
+        .unwrap();
+    for spelling in [
+        "2402.13616",
+        "arXiv:2402.13616v1",
+        "https://arxiv.org/abs/2402.13616",
+    ] {
+        assert_eq!(
+            p.hub
+                .find_paper(spelling)
+                .unwrap()
+                .expect(spelling)
+                .id
+                .as_str(),
+            "2402.13616"
+        );
     }
 }
 
@@ -100,14 +160,20 @@ fn replay_server() -> (String, Arc<Mutex<Vec<String>>>, std::thread::JoinHandle<
     let base = format!("http://{}/oai2", server.server_addr().to_ip().unwrap());
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
-    let first = std::fs::read_to_string(shared("data/arxiv/oai/litpuvn_ListRecords_arXivRaw.xml")).unwrap();
-    let second = std::fs::read_to_string(shared("data/arxiv/oai/mikesaelim_ListRecordsResponse.xml"))
-        .unwrap()
-        .replace(
-            "<resumptionToken cursor=\"0\" completeListSize=\"58011\">726959|1001</resumptionToken>",
-            "<resumptionToken cursor=\"1001\" completeListSize=\"58011\"/>",
-        );
-    let no_records = std::fs::read_to_string(shared("data/arxiv/oai/mikesaelim_ErrorResponseNoRecordsMatch.xml")).unwrap();
+    let first =
+        std::fs::read_to_string(shared("data/arxiv/oai/litpuvn_ListRecords_arXivRaw.xml")).unwrap();
+    let second = std::fs::read_to_string(shared(
+        "data/arxiv/oai/mikesaelim_ListRecordsResponse.xml",
+    ))
+    .unwrap()
+    .replace(
+        "<resumptionToken cursor=\"0\" completeListSize=\"58011\">726959|1001</resumptionToken>",
+        "<resumptionToken cursor=\"1001\" completeListSize=\"58011\"/>",
+    );
+    let no_records = std::fs::read_to_string(shared(
+        "data/arxiv/oai/mikesaelim_ErrorResponseNoRecordsMatch.xml",
+    ))
+    .unwrap();
     let handle = std::thread::spawn(move || {
         let mut failed_once = false;
         for request in server.incoming_requests() {
@@ -130,7 +196,8 @@ fn replay_server() -> (String, Arc<Mutex<Vec<String>>>, std::thread::JoinHandle<
             } else {
                 (400, "unexpected".to_owned())
             };
-            let _ = request.respond(tiny_http::Response::from_string(body).with_status_code(status));
+            let _ =
+                request.respond(tiny_http::Response::from_string(body).with_status_code(status));
         }
     });
     (base, seen, handle)
@@ -144,23 +211,63 @@ fn a_harvest_resumes_from_its_checkpoint_and_the_next_one_continues_from_its_end
     request.from = chrono::NaiveDate::from_ymd_opt(2016, 10, 20);
     let harvester = Harvester::new();
 
-    let error = p.hub.harvest(&harvester, HarvestPlan { request: request.clone() }, &mut NoObserver).unwrap_err();
+    let error = p
+        .hub
+        .harvest(
+            &harvester,
+            HarvestPlan {
+                request: request.clone(),
+            },
+            &mut NoObserver,
+        )
+        .unwrap_err();
     assert!(error.to_string().contains("500"), "{error}");
-    assert_eq!(p.hub.stats().unwrap().papers, 387, "the first page was committed before the failure");
+    assert_eq!(
+        p.hub.stats().unwrap().papers,
+        387,
+        "the first page was committed before the failure"
+    );
 
-    let outcome = p.hub.harvest(&harvester, HarvestPlan { request }, &mut NoObserver).unwrap();
-    assert!(outcome.resumed, "the second run starts from the saved resumption token");
+    let outcome = p
+        .hub
+        .harvest(&harvester, HarvestPlan { request }, &mut NoObserver)
+        .unwrap();
+    assert!(
+        outcome.resumed,
+        "the second run starts from the saved resumption token"
+    );
     assert_eq!((outcome.summary.added, outcome.pages), (6, 1));
     assert_eq!(p.hub.stats().unwrap().papers, 393);
 
     // No --from: continue from where the last harvest ended; nothing new there.
-    let outcome = p.hub.harvest(&harvester, HarvestPlan { request: HarvestRequest::new(base.clone()) }, &mut NoObserver).unwrap();
+    let outcome = p
+        .hub
+        .harvest(
+            &harvester,
+            HarvestPlan {
+                request: HarvestRequest::new(base.clone()),
+            },
+            &mut NoObserver,
+        )
+        .unwrap();
     assert_eq!(outcome.summary.records(), 0);
     assert_eq!(outcome.from, Some(chrono::Utc::now().date_naive()));
 
     let urls = seen.lock().unwrap().clone();
-    assert_eq!(urls.iter().filter(|u| u.contains("from=2016-10-20")).count(), 1, "{urls:?}");
-    assert_eq!(urls.iter().filter(|u| u.contains("resumptionToken=1403493%7C1001")).count(), 2, "{urls:?}");
+    assert_eq!(
+        urls.iter()
+            .filter(|u| u.contains("from=2016-10-20"))
+            .count(),
+        1,
+        "{urls:?}"
+    );
+    assert_eq!(
+        urls.iter()
+            .filter(|u| u.contains("resumptionToken=1403493%7C1001"))
+            .count(),
+        2,
+        "{urls:?}"
+    );
     let _ = ureq::get(&format!("{base}/stop")).call();
     server.join().unwrap();
 }

@@ -13,9 +13,13 @@ fn sqlite_store_passes_the_conformance_suite() {
 fn a_database_file_keeps_papers_across_reopening_and_migrates_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("paperhub.sqlite3");
-    let paper = PaperMeta { title: "Kept".into(), abstract_text: "Across reopening.".into(), ..Default::default() }
-        .normalized()
-        .unwrap();
+    let paper = PaperMeta {
+        title: "Kept".into(),
+        abstract_text: "Across reopening.".into(),
+        ..Default::default()
+    }
+    .normalized()
+    .unwrap();
     {
         let store = SqliteStore::open(&path).unwrap();
         store.upsert_batch(&[paper.clone()]).unwrap();
@@ -34,5 +38,8 @@ fn a_database_from_a_newer_paperhub_is_refused_with_a_clear_error() {
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
     let error = format!("{:#}", SqliteStore::open(&path).err().expect("must refuse"));
-    assert!(error.contains("schema version 99") && error.contains("upgrade paperhub"), "{error}");
+    assert!(
+        error.contains("schema version 99") && error.contains("upgrade paperhub"),
+        "{error}"
+    );
 }

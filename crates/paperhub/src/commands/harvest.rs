@@ -63,7 +63,13 @@ pub fn run(ctx: &Context, args: HarvestArgs) -> anyhow::Result<ExitCode> {
     request.until = args.until;
     request.set = args.set;
     let progress = Progress::new(ctx.quiet, "harvesting");
-    let outcome = hub.harvest(&Harvester::new(), HarvestPlan { request }, &mut Reporter { progress: &progress })?;
+    let outcome = hub.harvest(
+        &Harvester::new(),
+        HarvestPlan { request },
+        &mut Reporter {
+            progress: &progress,
+        },
+    )?;
     progress.finish(None);
     if args.json {
         println!("{}", serde_json::to_string(&outcome)?);
@@ -79,8 +85,16 @@ pub fn run(ctx: &Context, args: HarvestArgs) -> anyhow::Result<ExitCode> {
             s.unchanged,
             s.rejected,
             outcome.deleted,
-            if outcome.retries > 0 { format!(", {} retries after 503", outcome.retries) } else { String::new() },
+            if outcome.retries > 0 {
+                format!(", {} retries after 503", outcome.retries)
+            } else {
+                String::new()
+            },
         );
     }
-    Ok(if outcome.summary.rejected == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if outcome.summary.rejected == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -48,7 +48,8 @@ fn parse_format(s: &str) -> Result<SourceFormat, String> {
 }
 
 pub(crate) fn parse_day(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("`{s}` is not a date: expected YYYY-MM-DD"))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date: expected YYYY-MM-DD"))
 }
 
 /// Most rejected records printed one by one; the rest are counted.
@@ -65,7 +66,8 @@ impl IngestObserver for Reporter<'_> {
         if self.printed <= MAX_PRINTED_REJECTIONS {
             self.progress.println(&format!("rejected: {error}"));
         } else if self.printed == MAX_PRINTED_REJECTIONS + 1 {
-            self.progress.println("rejected: … (more rejected records are counted in the summary)");
+            self.progress
+                .println("rejected: … (more rejected records are counted in the summary)");
         }
     }
     fn committed(&mut self, _: &IngestSummary) {}
@@ -82,7 +84,11 @@ fn read_ahead(records: FileRecords) -> mpsc::Receiver<Chunk> {
         let mut chunk = Vec::with_capacity(CHUNK);
         for record in records {
             chunk.push(record);
-            if chunk.len() == CHUNK && tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err() {
+            if chunk.len() == CHUNK
+                && tx
+                    .send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))
+                    .is_err()
+            {
                 return;
             }
         }
@@ -95,10 +101,20 @@ fn read_ahead(records: FileRecords) -> mpsc::Receiver<Chunk> {
 pub fn run(ctx: &Context, args: IngestArgs) -> anyhow::Result<ExitCode> {
     let files = expand_paths(&args.paths)?;
     let hub = ctx.open_hub()?;
-    let options = ReadOptions { format: args.format, date: args.date };
-    let total_bytes: u64 = files.iter().filter_map(|f| f.metadata().ok()).map(|m| m.len()).sum();
+    let options = ReadOptions {
+        format: args.format,
+        date: args.date,
+    };
+    let total_bytes: u64 = files
+        .iter()
+        .filter_map(|f| f.metadata().ok())
+        .map(|m| m.len())
+        .sum();
     let progress = Progress::new(ctx.quiet, "ingesting");
-    let mut reporter = Reporter { progress: &progress, printed: 0 };
+    let mut reporter = Reporter {
+        progress: &progress,
+        printed: 0,
+    };
     let mut summary = IngestSummary::default();
     let mut failed_files = 0u64;
     let mut done_bytes = 0u64;
@@ -119,8 +135,12 @@ pub fn run(ctx: &Context, args: IngestArgs) -> anyhow::Result<ExitCode> {
         let mut seen = 0u64;
         let counted = chunks.into_iter().flatten().inspect(|_| {
             seen += 1;
-            if seen % 1_000 == 0 {
-                progress.bytes(done_bytes + read.bytes_read(), total_bytes, base.records() + seen);
+            if seen.is_multiple_of(1_000) {
+                progress.bytes(
+                    done_bytes + read.bytes_read(),
+                    total_bytes,
+                    base.records() + seen,
+                );
             }
         });
         let file_summary = hub
@@ -158,5 +178,9 @@ pub fn run(ctx: &Context, args: IngestArgs) -> anyhow::Result<ExitCode> {
             seconds,
         );
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

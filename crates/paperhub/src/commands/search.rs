@@ -16,8 +16,10 @@ use crate::commands::ingest::parse_day;
 
 /// Arguments of `paperhub search`.
 #[derive(Debug, Args)]
-#[command(after_help = "Query syntax: words (stemmed), \"exact phrases\", +required, -excluded, title:word, \
-author:name or author:\"First Last\", category:cs.CV, date:2024-01-01..2024-12-31 (either end optional).")]
+#[command(
+    after_help = "Query syntax: words (stemmed), \"exact phrases\", +required, -excluded, title:word, \
+author:name or author:\"First Last\", category:cs.CV, date:2024-01-01..2024-12-31 (either end optional)."
+)]
 pub struct SearchArgs {
     /// What to look for.
     #[arg(required_unless_present = "queries")]
@@ -85,7 +87,11 @@ impl SearchArgs {
         f.category = self.category.clone().or(f.category.take());
         f.from = self.from.or(f.from);
         f.until = self.until.or(f.until);
-        Ok(SearchRequest { query, mode: self.mode.into(), snippets })
+        Ok(SearchRequest {
+            query,
+            mode: self.mode.into(),
+            snippets,
+        })
     }
 }
 
@@ -95,13 +101,20 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
     if let Some(file) = &args.queries {
         return run_batch(&hub, &args, file);
     }
-    let text = args.query.as_deref().expect("invariant: clap requires a query without --queries");
+    let text = args
+        .query
+        .as_deref()
+        .expect("invariant: clap requires a query without --queries");
     let hits = hub.search(&args.request(text, true)?)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.json {
         let results: Vec<_> = hits.iter().map(hit_json).collect();
-        writeln!(out, "{}", json!({ "query": text, "mode": "keyword", "results": results }))?;
+        writeln!(
+            out,
+            "{}",
+            json!({ "query": text, "mode": "keyword", "results": results })
+        )?;
     } else if hits.is_empty() {
         writeln!(out, "no papers match `{text}`")?;
     } else {
@@ -123,7 +136,9 @@ fn run_batch(hub: &Hub, args: &SearchArgs, file: &PathBuf) -> anyhow::Result<Exi
         if text.is_empty() {
             continue;
         }
-        let request = args.request(text, false).with_context(|| format!("{}:{}", file.display(), number + 1))?;
+        let request = args
+            .request(text, false)
+            .with_context(|| format!("{}:{}", file.display(), number + 1))?;
         let hits = hub.search(&request)?;
         let results: Vec<_> = hits
             .iter()
@@ -172,14 +187,31 @@ fn marked(snippet: &Snippet, open: &str, close: &str) -> String {
     out
 }
 
-fn print_hit(out: &mut impl Write, rank: usize, hit: &SearchHit, color: bool) -> std::io::Result<()> {
+fn print_hit(
+    out: &mut impl Write,
+    rank: usize,
+    hit: &SearchHit,
+    color: bool,
+) -> std::io::Result<()> {
     let meta = &hit.paper.meta;
-    let (bold, reset) = if color { ("\x1b[1m", "\x1b[0m") } else { ("", "") };
-    writeln!(out, "{rank:>3}. {bold}{}{reset}  [{}]  score {:.2}", meta.title, hit.paper.id, hit.score)?;
+    let (bold, reset) = if color {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
+    writeln!(
+        out,
+        "{rank:>3}. {bold}{}{reset}  [{}]  score {:.2}",
+        meta.title, hit.paper.id, hit.score
+    )?;
     let mut line = Vec::new();
     if !meta.authors.is_empty() {
         let shown: Vec<&str> = meta.authors.iter().take(4).map(String::as_str).collect();
-        let more = if meta.authors.len() > 4 { " et al." } else { "" };
+        let more = if meta.authors.len() > 4 {
+            " et al."
+        } else {
+            ""
+        };
         line.push(format!("{}{more}", shown.join(", ")));
     }
     if let Some(day) = hit.paper.listed_on {
@@ -192,7 +224,11 @@ fn print_hit(out: &mut impl Write, rank: usize, hit: &SearchHit, color: bool) ->
         writeln!(out, "     {}", line.join(" · "))?;
     }
     if let Some(snippet) = &hit.snippet {
-        let (open, close) = if color { ("\x1b[1;33m", "\x1b[0m") } else { ("*", "*") };
+        let (open, close) = if color {
+            ("\x1b[1;33m", "\x1b[0m")
+        } else {
+            ("*", "*")
+        };
         writeln!(out, "     {}", marked(snippet, open, close))?;
     }
     writeln!(out)

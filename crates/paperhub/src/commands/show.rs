@@ -52,7 +52,11 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
     if let Some(d) = m.updated {
         println!("updated:     {}", d.format("%Y-%m-%d"));
     }
-    for (label, link) in [("abstract:", &m.links.abs), ("pdf:", &m.links.pdf), ("doi:", &m.links.doi)] {
+    for (label, link) in [
+        ("abstract:", &m.links.abs),
+        ("pdf:", &m.links.pdf),
+        ("doi:", &m.links.doi),
+    ] {
         if let Some(link) = link {
             println!("{label:<12} {link}");
         }

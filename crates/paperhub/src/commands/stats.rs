@@ -26,7 +26,9 @@ pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitCode> {
     println!("with arXiv id: {}", stats.store.with_arxiv_id);
     println!("indexed:       {}", stats.indexed);
     match (stats.store.first_day, stats.store.last_day) {
-        (Some(first), Some(last)) => println!("days:          {} ({first} to {last})", stats.store.days),
+        (Some(first), Some(last)) => {
+            println!("days:          {} ({first} to {last})", stats.store.days)
+        }
         _ => println!("days:          0"),
     }
     for (format, count) in &stats.store.by_format {

@@ -14,7 +14,9 @@ pub struct Hub {
 
 impl Hub {
     pub fn new() -> Self {
-        Hub { dir: tempfile::tempdir().unwrap() }
+        Hub {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -34,7 +36,11 @@ impl Hub {
     /// Runs and expects success, returning stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(out.status.success(), "paperhub {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "paperhub {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 

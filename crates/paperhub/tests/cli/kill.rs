@@ -11,7 +11,10 @@ const PAPERS: usize = 20_000;
 /// A BEIR corpus of PAPERS documents made from the real SciFact abstracts.
 fn corpus(hub: &Hub) -> std::path::PathBuf {
     let real = std::fs::read_to_string(shared("data/scifact/corpus.jsonl")).unwrap();
-    let docs: Vec<serde_json::Value> = real.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let docs: Vec<serde_json::Value> = real
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let path = hub.dir.path().join("corpus.jsonl");
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
     for n in 0..PAPERS {
@@ -35,7 +38,13 @@ fn killing_an_ingest_at_any_moment_and_rerunning_it_stores_each_paper_once() {
     for delay_ms in [150u64, 400, 700, 1_000, 1_500, 2_500] {
         let mut child = hub
             .command()
-            .args(["--quiet", "ingest", "--batch-size", "500", path_str(&corpus)])
+            .args([
+                "--quiet",
+                "ingest",
+                "--batch-size",
+                "500",
+                path_str(&corpus),
+            ])
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(delay_ms));
@@ -44,12 +53,18 @@ fn killing_an_ingest_at_any_moment_and_rerunning_it_stores_each_paper_once() {
         child.wait().unwrap();
         let stats = hub.json(&["stats"]);
         let papers = stats["papers"].as_u64().unwrap();
-        assert_eq!(stats["indexed"], stats["papers"], "after reopening, the index agrees with the store: {stats}");
+        assert_eq!(
+            stats["indexed"], stats["papers"],
+            "after reopening, the index agrees with the store: {stats}"
+        );
         if !finished && papers > 0 && papers < PAPERS as u64 {
             interrupted_mid_way += 1;
         }
     }
-    assert!(interrupted_mid_way >= 2, "the kills must land in the middle of ingests ({interrupted_mid_way} did)");
+    assert!(
+        interrupted_mid_way >= 2,
+        "the kills must land in the middle of ingests ({interrupted_mid_way} did)"
+    );
     let summary = hub.json(&["--quiet", "ingest", path_str(&corpus)]);
     assert_eq!(summary["rejected"], 0);
     let stats = hub.json(&["stats"]);
