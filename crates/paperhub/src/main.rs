@@ -38,7 +38,7 @@ struct Cli {
 enum Command {
     /// Gather papers from files and directories (Atom, OAI-PMH, arXiv JSON lines, listing pages, BEIR, CSV; plain or gzip).
     Ingest(commands::ingest::IngestArgs),
-    /// Harvest papers from an OAI-PMH repository (arXiv's is https://oaipmh.arxiv.org/oai), incrementally.
+    /// Harvest papers from an OAI-PMH repository (arXiv's is http://export.arxiv.org/oai2), incrementally.
     Harvest(commands::harvest::HarvestArgs),
     /// Search papers by words.
     Search(commands::search::SearchArgs),
