@@ -19,6 +19,10 @@ fn code_url() -> &'static Regex {
 pub fn code_links<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     for text in texts {
+        // Every host above is followed by `.com/`, `.org/` or `.co/`: most abstracts have none.
+        if !(text.contains(".com/") || text.contains(".org/") || text.contains(".co/")) {
+            continue;
+        }
         // Sources wrap long URLs across lines ("https://github.com/ab-\ncd"); join them back.
         let joined = text.replace("-\n", "-").replace("/\n", "/");
         for caps in code_url().captures_iter(&joined) {

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::arxiv_id::ArxivId;
 use crate::links::code_links;
-use crate::text::{collapse_whitespace, normalize_text, normalize_title, title_key};
+use crate::text::{collapse_whitespace, key_of_normalized_title, normalize_text, normalize_title};
 
 /// Longest title accepted, in bytes.
 pub const MAX_TITLE_BYTES: usize = 2_000;
@@ -246,7 +246,7 @@ impl PaperMeta {
         }
         match self.source_key() {
             Some(key) => Identity::Source(key),
-            None => Identity::Title(title_key(&self.title)),
+            None => Identity::Title(self.title_key()),
         }
     }
 
@@ -277,9 +277,10 @@ impl PaperMeta {
             .or_else(|| self.published.map(|d| d.date_naive()))
     }
 
-    /// The key under which its title matches other spellings of the same title.
+    /// The key under which its title matches other spellings of the same title. The title
+    /// must have been through [`PaperMeta::normalized`] (every stored or ingested one has).
     pub fn title_key(&self) -> String {
-        title_key(&self.title)
+        key_of_normalized_title(&self.title)
     }
 }
 
@@ -291,7 +292,7 @@ pub enum Identity {
     Arxiv(String),
     /// `namespace:source_id`.
     Source(String),
-    /// A [`title_key`].
+    /// A [`title_key`](crate::text::title_key).
     Title(String),
 }
 

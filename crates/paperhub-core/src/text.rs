@@ -5,7 +5,7 @@
 //! as Latin-1 once too often (`WÃ¼bben`). These functions make such text readable while leaving
 //! mathematics (`$…$`) as the authors wrote it.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// Collapses every run of whitespace to one space and trims the ends.
 pub fn collapse_whitespace(s: &str) -> String {
@@ -23,7 +23,12 @@ pub fn collapse_whitespace(s: &str) -> String {
 /// turns TeX accents into letters and collapses whitespace.
 pub fn normalize_text(s: &str) -> String {
     let collapsed = collapse_whitespace(&repair_mojibake(s));
-    outside_math(&collapsed, tex_accents).nfc().collect()
+    let accented = outside_math(&collapsed, tex_accents);
+    // Most text is already composed (all ASCII text is): skip the costly recomposition then.
+    if accented.is_ascii() || is_nfc_quick(accented.chars()) == IsNormalized::Yes {
+        return accented;
+    }
+    accented.nfc().collect()
 }
 
 /// Normalises a title: like [`normalize_text`], and also drops simple markup (`\emph{x}`,
@@ -37,7 +42,11 @@ pub fn normalize_title(s: &str) -> String {
 /// A key under which two spellings of one title compare equal: lower case, letters and digits
 /// only, one space between words. Used to recognise a paper that arrives without an id.
 pub fn title_key(title: &str) -> String {
-    let normalized = normalize_title(title);
+    key_of_normalized_title(&normalize_title(title))
+}
+
+/// [`title_key`] of a title that has already been through [`normalize_title`].
+pub fn key_of_normalized_title(normalized: &str) -> String {
     let mut out = String::with_capacity(normalized.len());
     let mut pending_space = false;
     for ch in normalized.chars().flat_map(char::to_lowercase) {

@@ -43,14 +43,15 @@ pub enum HubError {
     Invalid(String),
 }
 
+/// An ingest that changes at least 1/BULK_FRACTION of the hub's papers is a bulk ingest.
+pub const BULK_FRACTION: u64 = 20;
+
 /// How many changed papers the index catch-up reads from the store at a time.
 const CATCH_UP_CHUNK: usize = 5_000;
 
 /// Counts for `paperhub stats`.
 #[derive(Debug, Clone, Serialize)]
 pub struct HubStats {
-    /// Papers stored.
-    pub papers: u64,
     /// What the store counts.
     #[serde(flatten)]
     pub store: StoreStats,
@@ -58,6 +59,8 @@ pub struct HubStats {
     pub indexed: u64,
     /// The last store change the index holds.
     pub indexed_seq: u64,
+    /// Segments of the keyword index.
+    pub index_segments: usize,
     /// The last store change.
     pub store_seq: u64,
 }
@@ -124,17 +127,31 @@ impl Hub {
     pub fn stats(&self) -> Result<HubStats> {
         let store = self.store.stats()?;
         Ok(HubStats {
-            papers: store.papers,
             indexed: self.keywords.num_docs()?,
             indexed_seq: self.keywords.indexed_seq()?,
+            index_segments: self.keywords.segments()?,
             store_seq: self.store.last_seq()?,
             store,
         })
     }
 
-    /// Waits for the index's background merges, leaving it compact for searching.
-    pub fn compact(&self) -> Result<()> {
-        Ok(self.keywords.wait_for_merges()?)
+    /// Leaves the index fast to search after an ingest that changed `changed` papers. After a
+    /// bulk ingest (at least 1/[`BULK_FRACTION`] of the hub) the index is merged into one
+    /// segment per core, which searches fastest; after a small one, merging a large index
+    /// would cost more than it saves, so only the background merges are awaited.
+    pub fn compact_after_ingest(&self, changed: u64) -> Result<()> {
+        let total = self.keywords.num_docs()?;
+        if changed.saturating_mul(BULK_FRACTION) >= total {
+            self.compact_to(paperhub_search::search_threads())
+        } else {
+            Ok(self.keywords.wait_for_merges()?)
+        }
+    }
+
+    /// Waits for background merges and, if more than `segments` segments remain, merges them
+    /// into `segments` of about equal size.
+    pub fn compact_to(&self, segments: usize) -> Result<()> {
+        Ok(self.keywords.compact(segments.max(1))?)
     }
 
     /// The store.

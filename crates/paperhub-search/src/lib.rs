@@ -2,12 +2,13 @@
 //!
 //! This crate owns the keyword index interface ([`KeywordIndex`]), the query model
 //! ([`KeywordQuery`], [`Filters`]) and its tantivy implementation ([`TantivyIndex`]: BM25 over
-//! title (boosted), abstract and authors, English stemming, phrase queries, `author:` and
+//! title (counted twice), abstract and authors in one field, English stemming, phrase queries, `author:` and
 //! `category:` fields, day ranges, highlighted snippets). It knows papers only through
 //! [`IndexDoc`] and refers to them by the store's integer key; it never reads the store.
 //! Semantic (vector) search and hybrid fusion will live here too, beside it.
 
 mod query;
+mod stem;
 mod tantivy_index;
 
 use std::ops::Range;
@@ -16,7 +17,7 @@ use chrono::NaiveDate;
 use paperhub_core::Paper;
 
 pub use query::{Filters, KeywordQuery};
-pub use tantivy_index::TantivyIndex;
+pub use tantivy_index::{search_threads, TantivyIndex};
 
 /// A search operation's result.
 pub type Result<T> = std::result::Result<T, SearchError>;
@@ -87,9 +88,18 @@ pub struct Snippet {
 
 /// A full-text index of papers.
 pub trait KeywordIndex: Send + Sync {
-    /// Adds or replaces `docs` (by key) and commits, recording `seq` as the last store change
-    /// the index now holds. Either the whole call is committed or none of it.
-    fn index_batch(&self, docs: &[IndexDoc<'_>], seq: u64) -> Result<()>;
+    /// Adds or replaces `docs` (by key), to be seen at the next [`KeywordIndex::commit`].
+    fn stage(&self, docs: &[IndexDoc<'_>]) -> Result<()>;
+
+    /// Commits everything staged, recording `seq` as the last store change the index now
+    /// holds. Either all that was staged is committed or none of it.
+    fn commit(&self, seq: u64) -> Result<()>;
+
+    /// Stages `docs` and commits them with `seq`.
+    fn index_batch(&self, docs: &[IndexDoc<'_>], seq: u64) -> Result<()> {
+        self.stage(docs)?;
+        self.commit(seq)
+    }
 
     /// The last store sequence number committed with [`KeywordIndex::index_batch`] (0 if none).
     fn indexed_seq(&self) -> Result<u64>;
@@ -106,6 +116,14 @@ pub trait KeywordIndex: Send + Sync {
     /// Documents indexed.
     fn num_docs(&self) -> Result<u64>;
 
-    /// Waits for background work (segment merges) to end, so the index is compact.
+    /// Waits for background work (segment merges) to end.
     fn wait_for_merges(&self) -> Result<()>;
+
+    /// Waits for background merges, then, if more than `segments` remain, merges them into
+    /// `segments` segments of about equal size. A search runs one thread per segment, so
+    /// after a bulk ingest one segment per core searches fastest.
+    fn compact(&self, segments: usize) -> Result<()>;
+
+    /// Segments the index is made of.
+    fn segments(&self) -> Result<usize>;
 }

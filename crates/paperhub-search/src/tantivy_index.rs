@@ -16,29 +16,169 @@ use tantivy::schema::{
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    StopWordFilter, TextAnalyzer, TokenStream,
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter,
+    TextAnalyzer, TokenStream,
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
+use crate::stem::MemoStemmer;
 use crate::{
     Filters, IndexDoc, KeywordHit, KeywordIndex, KeywordQuery, Result, SearchError, Snippet,
 };
+
+/// The Snowball project's English stop words (snowballstem.org, `english.stop`), less the
+/// contractions the tokenizer splits anyway: the words that carry no topic. Lucene's shorter
+/// default list (33 words) leaves `have`, `which`, `between`, `during`… in every query, where
+/// they cost time and rank nothing.
+const STOP_WORDS: &[&str] = &[
+    "i",
+    "me",
+    "my",
+    "myself",
+    "we",
+    "our",
+    "ours",
+    "ourselves",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "he",
+    "him",
+    "his",
+    "himself",
+    "she",
+    "her",
+    "hers",
+    "herself",
+    "it",
+    "its",
+    "itself",
+    "they",
+    "them",
+    "their",
+    "theirs",
+    "themselves",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "this",
+    "that",
+    "these",
+    "those",
+    "am",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "have",
+    "has",
+    "had",
+    "having",
+    "do",
+    "does",
+    "did",
+    "doing",
+    "would",
+    "should",
+    "could",
+    "ought",
+    "cannot",
+    "a",
+    "an",
+    "the",
+    "and",
+    "but",
+    "if",
+    "or",
+    "because",
+    "as",
+    "until",
+    "while",
+    "of",
+    "at",
+    "by",
+    "for",
+    "with",
+    "about",
+    "against",
+    "between",
+    "into",
+    "through",
+    "during",
+    "before",
+    "after",
+    "above",
+    "below",
+    "to",
+    "from",
+    "up",
+    "down",
+    "in",
+    "out",
+    "on",
+    "off",
+    "over",
+    "under",
+    "again",
+    "further",
+    "then",
+    "once",
+    "here",
+    "there",
+    "when",
+    "where",
+    "why",
+    "how",
+    "all",
+    "any",
+    "both",
+    "each",
+    "few",
+    "more",
+    "most",
+    "other",
+    "some",
+    "such",
+    "no",
+    "nor",
+    "not",
+    "only",
+    "own",
+    "same",
+    "so",
+    "than",
+    "too",
+    "very",
+];
 
 /// English words: lower-cased, accents folded, stop words dropped, stemmed.
 const ENGLISH: &str = "paperhub_en";
 /// Names: lower-cased and accents folded, not stemmed (`Balázs` matches `balazs`).
 const NAMES: &str = "paperhub_names";
-/// Titles count twice as much as abstracts: a word in the title says more about the paper.
-const TITLE_BOOST: f32 = 2.0;
+/// The layout of the index this code writes. An index of another version is rebuilt from the
+/// store (it is derived data): its directory is emptied and the catch-up re-indexes everything.
+const SCHEMA_VERSION: &str = "3";
+/// The file in the index directory that records [`SCHEMA_VERSION`].
+const VERSION_FILE: &str = "paperhub-index-version";
 /// Memory the writer may buffer before it flushes a segment, shared by its threads.
 const WRITER_MEMORY: usize = 256 * 1024 * 1024;
 
 #[derive(Clone, Copy)]
 struct Fields {
     key: Field,
+    /// Everything a free-text query searches: the title twice (a word in the title says more
+    /// about a paper than one in its abstract), the abstract and the authors. One field makes
+    /// one posting list per query word; three fields made three, and BM25 at a million papers
+    /// spent most of its time merging them.
+    text: Field,
+    /// The title alone, for `title:` queries.
     title: Field,
-    abstract_text: Field,
     author: Field,
     category: Field,
     day: Field,
@@ -55,8 +195,8 @@ fn schema() -> (Schema, Fields) {
     };
     let fields = Fields {
         key: builder.add_u64_field("key", NumericOptions::default().set_indexed().set_fast()),
+        text: builder.add_text_field("text", text(ENGLISH)),
         title: builder.add_text_field("title", text(ENGLISH)),
-        abstract_text: builder.add_text_field("abstract", text(ENGLISH)),
         author: builder.add_text_field("author", text(NAMES)),
         category: builder.add_text_field("category", STRING),
         day: builder.add_i64_field("day", NumericOptions::default().set_indexed().set_fast()),
@@ -69,11 +209,10 @@ fn register_tokenizers(index: &Index) {
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(
-            StopWordFilter::new(Language::English)
-                .expect("invariant: English stop words ship with tantivy"),
-        )
-        .filter(Stemmer::new(Language::English))
+        .filter(StopWordFilter::remove(
+            STOP_WORDS.iter().map(|w| (*w).to_owned()),
+        ))
+        .filter(MemoStemmer)
         .build();
     let names = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(60))
@@ -86,6 +225,13 @@ fn register_tokenizers(index: &Index) {
 
 fn day_number(day: NaiveDate) -> i64 {
     i64::from(day.num_days_from_ce())
+}
+
+/// Threads a search uses: one per core (at most 8).
+pub fn search_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
 }
 
 /// BM25 keyword index on tantivy, on disk or in RAM.
@@ -103,6 +249,25 @@ impl TantivyIndex {
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir)
             .map_err(|e| SearchError::Corrupt(format!("creating {}: {e}", dir.display())))?;
+        let version_file = dir.join(VERSION_FILE);
+        let current =
+            std::fs::read_to_string(&version_file).is_ok_and(|v| v.trim() == SCHEMA_VERSION);
+        if !current {
+            if dir.join("meta.json").exists() {
+                // An index of another layout: derived data, rebuilt from the store by the catch-up.
+                std::fs::remove_dir_all(dir)
+                    .and_then(|()| std::fs::create_dir_all(dir))
+                    .map_err(|e| {
+                        SearchError::Corrupt(format!(
+                            "clearing outdated index {}: {e}",
+                            dir.display()
+                        ))
+                    })?;
+            }
+            std::fs::write(&version_file, SCHEMA_VERSION).map_err(|e| {
+                SearchError::Corrupt(format!("writing {}: {e}", version_file.display()))
+            })?;
+        }
         let (schema, _) = schema();
         let directory = tantivy::directory::MmapDirectory::open(dir)
             .map_err(|e| SearchError::Corrupt(format!("opening {}: {e}", dir.display())))?;
@@ -116,8 +281,11 @@ impl TantivyIndex {
         Self::build(Index::create_in_ram(schema), None)
     }
 
-    fn build(index: Index, path: Option<PathBuf>) -> Result<Self> {
+    fn build(mut index: Index, path: Option<PathBuf>) -> Result<Self> {
         register_tokenizers(&index);
+        // Segments are searched in parallel, one thread per core: after a bulk ingest the index
+        // is merged into that many segments of equal size (see `compact`).
+        index.set_multithread_executor(search_threads())?;
         let schema = index.schema();
         let field = |name: &str| {
             schema.get_field(name).map_err(|_| {
@@ -128,17 +296,13 @@ impl TantivyIndex {
         };
         let fields = Fields {
             key: field("key")?,
+            text: field("text")?,
             title: field("title")?,
-            abstract_text: field("abstract")?,
             author: field("author")?,
             category: field("category")?,
             day: field("day")?,
         };
-        let mut parser = QueryParser::for_index(
-            &index,
-            vec![fields.title, fields.abstract_text, fields.author],
-        );
-        parser.set_field_boost(fields.title, TITLE_BOOST);
+        let parser = QueryParser::for_index(&index, vec![fields.text]);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -237,6 +401,49 @@ impl TantivyIndex {
         out
     }
 
+    /// The words of `text` as the index stores them (lower-cased, stop words out, stemmed),
+    /// each once.
+    fn analyze(&self, text: &str) -> Vec<Term> {
+        let Some(mut analyzer) = self.index.tokenizers().get(ENGLISH) else {
+            return Vec::new();
+        };
+        let mut stream = analyzer.token_stream(text);
+        let mut terms: Vec<Term> = Vec::new();
+        while stream.advance() {
+            let term = Term::from_field_text(self.fields.text, &stream.token().text);
+            if !terms.contains(&term) {
+                terms.push(term);
+            }
+        }
+        terms
+    }
+
+    /// The query for free text. Plain words (the common case, and every pasted sentence) make
+    /// a BM25 disjunction of their terms, which tantivy ranks with block-max WAND. Text with
+    /// query syntax (`"phrases"`, `+must`, `-not`, `field:`, `AND`/`OR`/`NOT` with parentheses)
+    /// goes through tantivy's query parser; if that parser cannot read it, the words are
+    /// searched plainly rather than failing (or matching everything). `None`: no searchable word.
+    fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
+        // Parentheses alone are not syntax: claims are full of "(RIP)" and "(CAFs)", and the
+        // parser would turn each hyphenated word inside into a phrase query.
+        let has_syntax = text.contains(['"', ':'])
+            || text.split_whitespace().any(|w| {
+                (w.len() > 1 && (w.starts_with('+') || w.starts_with('-')))
+                    || matches!(w, "AND" | "OR" | "NOT")
+            });
+        if has_syntax {
+            let (query, errors) = self.parser.parse_query_lenient(text);
+            if errors.is_empty() {
+                return Some(query);
+            }
+        }
+        let terms = self.analyze(text);
+        if terms.is_empty() {
+            return None;
+        }
+        Some(Box::new(BooleanQuery::new_multiterms_query(terms)))
+    }
+
     /// The tantivy query for `query`; `None` when it can match nothing (no words, no filter).
     fn build_query(&self, query: &KeywordQuery) -> Option<Box<dyn Query>> {
         let text = query.text.trim();
@@ -247,8 +454,7 @@ impl TantivyIndex {
             }
             Box::new(AllQuery)
         } else {
-            // Lenient: a stray quote or colon in a pasted claim must not fail the search.
-            self.parser.parse_query_lenient(text).0
+            self.text_query(text)?
         };
         if filters.is_empty() {
             return Some(main);
@@ -263,7 +469,7 @@ impl TantivyIndex {
 }
 
 impl KeywordIndex for TantivyIndex {
-    fn index_batch(&self, docs: &[IndexDoc<'_>], seq: u64) -> Result<()> {
+    fn stage(&self, docs: &[IndexDoc<'_>]) -> Result<()> {
         let f = self.fields;
         self.with_writer(|writer| {
             let staged = (|| -> Result<()> {
@@ -271,9 +477,11 @@ impl KeywordIndex for TantivyIndex {
                     writer.delete_term(Term::from_field_u64(f.key, doc.key));
                     let mut d = TantivyDocument::new();
                     d.add_u64(f.key, doc.key);
+                    d.add_text(f.text, doc.title);
+                    d.add_text(f.text, doc.abstract_text);
                     d.add_text(f.title, doc.title);
-                    d.add_text(f.abstract_text, doc.abstract_text);
                     for author in doc.authors {
+                        d.add_text(f.text, author);
                         d.add_text(f.author, author);
                     }
                     for category in doc.categories {
@@ -284,16 +492,22 @@ impl KeywordIndex for TantivyIndex {
                     }
                     writer.add_document(d)?;
                 }
-                let mut prepared = writer.prepare_commit()?;
-                prepared.set_payload(&seq.to_string());
-                prepared.commit()?;
                 Ok(())
             })();
             if let Err(e) = staged {
-                // Drop whatever was staged so the next batch starts from the last commit.
+                // Drop whatever was staged so the index stays at its last commit.
                 writer.rollback()?;
                 return Err(e);
             }
+            Ok(())
+        })
+    }
+
+    fn commit(&self, seq: u64) -> Result<()> {
+        self.with_writer(|writer| {
+            let mut prepared = writer.prepare_commit()?;
+            prepared.set_payload(&seq.to_string());
+            prepared.commit()?;
             Ok(())
         })?;
         self.reader.reload()?;
@@ -359,7 +573,7 @@ impl KeywordIndex for TantivyIndex {
             });
         };
         let searcher = self.reader.searcher();
-        let mut generator = SnippetGenerator::create(&searcher, &*q, self.fields.abstract_text)?;
+        let mut generator = SnippetGenerator::create(&searcher, &*q, self.fields.text)?;
         generator.set_max_num_chars(max_chars);
         let snippet = generator.snippet(text);
         if snippet.is_empty() {
@@ -383,6 +597,39 @@ impl KeywordIndex for TantivyIndex {
         Ok(self.reader.searcher().num_docs())
     }
 
+    fn compact(&self, segments: usize) -> Result<()> {
+        self.wait_for_merges()?;
+        let mut metas = self.index.searchable_segment_metas()?;
+        let target = segments.max(1);
+        if metas.len() <= target {
+            return Ok(());
+        }
+        // Deal the segments, largest first, into `target` groups of about equal size.
+        metas.sort_by_key(|m| std::cmp::Reverse(m.num_docs()));
+        let mut groups: Vec<(u64, Vec<tantivy::index::SegmentId>)> = vec![(0, Vec::new()); target];
+        for meta in metas {
+            let lightest = groups
+                .iter_mut()
+                .min_by_key(|g| g.0)
+                .expect("invariant: target >= 1");
+            lightest.0 += u64::from(meta.num_docs());
+            lightest.1.push(meta.id());
+        }
+        self.with_writer(|writer| {
+            // No background merge may take a segment these merges need.
+            writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+            for (_, group) in groups.iter().filter(|g| g.1.len() > 1) {
+                writer.merge(group).wait()?;
+            }
+            Ok(())
+        })?;
+        self.wait_for_merges()
+    }
+
+    fn segments(&self) -> Result<usize> {
+        Ok(self.index.searchable_segment_ids()?.len())
+    }
+
     fn wait_for_merges(&self) -> Result<()> {
         let mut slot = self
             .writer
@@ -401,14 +648,17 @@ impl KeywordIndex for TantivyIndex {
 mod tests {
     use super::*;
 
-    fn docs() -> Vec<(
+    /// Key, title, abstract, authors, categories, day.
+    type TestDoc = (
         u64,
         &'static str,
         &'static str,
         Vec<String>,
         Vec<String>,
         NaiveDate,
-    )> {
+    );
+
+    fn docs() -> Vec<TestDoc> {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
         vec![
             (1, "YOLOv9: Learning What You Want to Learn Using Programmable Gradient Information",
@@ -461,8 +711,8 @@ mod tests {
     #[test]
     fn phrase_queries_need_the_words_together() {
         let index = index();
-        assert_eq!(keys(&index, "\"from scratch\""), vec![3]);
-        assert!(keys(&index, "\"scratch from\"").is_empty());
+        assert_eq!(keys(&index, "\"programmable gradient\""), vec![1]);
+        assert!(keys(&index, "\"gradient programmable\"").is_empty());
     }
 
     #[test]
@@ -518,6 +768,36 @@ mod tests {
     }
 
     #[test]
+    fn compacting_merges_many_segments_into_one_and_keeps_every_document() {
+        let index = index();
+        let (authors, cats) = (vec![], vec![]);
+        for key in 10..15u64 {
+            let doc = IndexDoc {
+                key,
+                title: "Extra",
+                abstract_text: "More.",
+                authors: &authors,
+                categories: &cats,
+                day: None,
+            };
+            index.index_batch(&[doc], key).unwrap();
+        }
+        index.wait_for_merges().unwrap();
+        assert!(index.segments().unwrap() > 1);
+        index.compact(2).unwrap();
+        assert_eq!(index.segments().unwrap(), 2);
+        index.compact(1).unwrap();
+        assert_eq!(index.segments().unwrap(), 1);
+        assert_eq!(index.num_docs().unwrap(), 8);
+        assert_eq!(keys(&index, "extra").len(), 5);
+        assert_eq!(
+            index.indexed_seq().unwrap(),
+            14,
+            "compaction keeps the commit payload"
+        );
+    }
+
+    #[test]
     fn snippets_highlight_the_matched_words() {
         let index = index();
         let q = KeywordQuery::parse("forget training").unwrap();
@@ -532,6 +812,23 @@ mod tests {
         assert!(
             marked.contains(&"forget") && marked.contains(&"training"),
             "{marked:?}"
+        );
+    }
+
+    #[test]
+    fn plain_sentences_are_searched_word_by_word_not_as_boolean_syntax() {
+        let index = index();
+        let mut both = keys(&index, "gradient and scratch");
+        both.sort();
+        assert_eq!(
+            both,
+            vec![1, 3],
+            "`and` is a stop word here, not a conjunction"
+        );
+        assert_eq!(
+            keys(&index, "+scratch gradient"),
+            vec![3],
+            "explicit syntax still works"
         );
     }
 

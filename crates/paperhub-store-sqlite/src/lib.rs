@@ -17,6 +17,7 @@ use paperhub_store::{
     BatchResult, PaperStore, Result, StoreError, StoreStats, StoredPaper, UpsertOutcome,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use sha2::{Digest, Sha256};
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -78,7 +79,13 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.pragma_update(None, "cache_size", -64_000)?;
+        // A 200 MB page cache keeps the lookup indexes of a few million papers in memory;
+        // at 64 MB, ingest time doubled once the database outgrew it (BENCHMARKS.md).
+        conn.pragma_update(None, "cache_size", -200_000)?;
+        // Checkpoint the WAL every ~64 MB rather than 4 MB: fewer, larger copies into the
+        // database during bulk ingest.
+        conn.pragma_update(None, "wal_autocheckpoint", 16_000)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         migrations::apply(&mut conn)?;
         Ok(Self {
             conn: Mutex::new(conn),
@@ -106,6 +113,17 @@ fn map_err(e: rusqlite::Error) -> StoreError {
     }
 }
 
+/// 64 bits of SHA-256 of a title key: a small integer key for the title index (a text index
+/// of whole titles was the largest index and the slowest to insert into).
+fn title_hash(title_key: &str) -> i64 {
+    let digest = Sha256::digest(title_key.as_bytes());
+    i64::from_le_bytes(
+        digest[..8]
+            .try_into()
+            .expect("invariant: SHA-256 has 32 bytes"),
+    )
+}
+
 /// Finds the stored paper a record belongs to; see [`PaperStore::upsert_batch`].
 fn find_match(
     tx: &Transaction<'_>,
@@ -117,6 +135,14 @@ fn find_match(
             .query_row([value], row_to_stored)
             .optional()
     };
+    // A title match is checked against the whole key: two titles may share a hash.
+    let by_title = |sql: &str| -> rusqlite::Result<Option<StoredPaper>> {
+        let found = tx
+            .prepare_cached(sql)?
+            .query_row([title_hash(title_key)], row_to_stored)
+            .optional()?;
+        Ok(found.filter(|p| p.paper.meta.title_key() == title_key))
+    };
     match meta.identity() {
         Identity::Arxiv(arxiv) => {
             if let Some(found) = by(
@@ -126,25 +152,19 @@ fn find_match(
                 return Ok(Some(found));
             }
             // The same paper may have arrived first without its id (a listing page).
-            by(
-                &format!(
-                    "SELECT {SELECT_COLUMNS} FROM papers WHERE title_key = ?1 \
-                     AND arxiv_id IS NULL AND source_key IS NULL LIMIT 1"
-                ),
-                title_key,
-            )
+            by_title(&format!(
+                "SELECT {SELECT_COLUMNS} FROM papers WHERE title_hash = ?1 \
+                 AND arxiv_id IS NULL AND source_key IS NULL LIMIT 1"
+            ))
         }
         Identity::Source(source_key) => by(
             &format!("SELECT {SELECT_COLUMNS} FROM papers WHERE source_key = ?1"),
             &source_key,
         ),
-        Identity::Title(key) => by(
-            &format!(
-                "SELECT {SELECT_COLUMNS} FROM papers WHERE title_key = ?1 \
-                 ORDER BY (arxiv_id IS NULL), key LIMIT 1"
-            ),
-            &key,
-        ),
+        Identity::Title(_) => by_title(&format!(
+            "SELECT {SELECT_COLUMNS} FROM papers WHERE title_hash = ?1 \
+             ORDER BY (arxiv_id IS NULL), key LIMIT 1"
+        )),
     }
 }
 
@@ -163,6 +183,7 @@ impl PaperStore for SqliteStore {
                     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
                 })?;
             let now = Utc::now().to_rfc3339();
+            let mut changed_at: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
             let mut result = BatchResult { outcomes: Vec::with_capacity(batch.len()), ..Default::default() };
             for incoming in batch {
                 let title_key = incoming.title_key();
@@ -179,7 +200,7 @@ impl PaperStore for SqliteStore {
                             stored.paper.listed_on = meta.listing_day();
                         }
                         tx.prepare_cached(
-                            "UPDATE papers SET arxiv_id = ?2, source_key = ?3, source_id = ?4, title_key = ?5, \
+                            "UPDATE papers SET arxiv_id = ?2, source_key = ?3, source_id = ?4, title_hash = ?5, \
                              version = ?6, listed_on = ?7, format = ?8, meta = ?9, seq = ?10, changed_at = ?11 \
                              WHERE key = ?1",
                         )?
@@ -188,7 +209,7 @@ impl PaperStore for SqliteStore {
                             meta.arxiv_id.as_ref().map(|a| a.as_str()),
                             meta.source_key(),
                             meta.source_id,
-                            meta.title_key(),
+                            title_hash(&meta.title_key()),
                             meta.version(),
                             day_text(stored.paper.listed_on),
                             meta.format.map(|f| f.as_str()),
@@ -204,7 +225,7 @@ impl PaperStore for SqliteStore {
                         let id = PaperId::for_identity(&incoming.identity());
                         let listed_on = incoming.listing_day();
                         tx.prepare_cached(
-                            "INSERT INTO papers (id, arxiv_id, source_key, source_id, title_key, version, \
+                            "INSERT INTO papers (id, arxiv_id, source_key, source_id, title_hash, version, \
                              listed_on, format, meta, seq, created_at, changed_at) \
                              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
                         )?
@@ -213,7 +234,7 @@ impl PaperStore for SqliteStore {
                             incoming.arxiv_id.as_ref().map(|a| a.as_str()),
                             incoming.source_key(),
                             incoming.source_id,
-                            title_key,
+                            title_hash(&title_key),
                             incoming.version(),
                             day_text(listed_on),
                             incoming.format.map(|f| f.as_str()),
@@ -229,8 +250,13 @@ impl PaperStore for SqliteStore {
                 };
                 result.outcomes.push(outcome);
                 // A paper changed twice in one batch is reported once, as it ends up.
-                result.changed.retain(|p| p.key != stored.key);
-                result.changed.push(stored);
+                match changed_at.entry(stored.key) {
+                    std::collections::hash_map::Entry::Occupied(e) => result.changed[*e.get()] = stored,
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(result.changed.len());
+                        result.changed.push(stored);
+                    }
+                }
             }
             tx.execute("UPDATE state SET value = ?1 WHERE name = 'last_seq'", [seq.to_string()])?;
             tx.commit()?;

@@ -46,6 +46,8 @@ enum Command {
     Show(commands::show::ShowArgs),
     /// Count what the hub holds.
     Stats(commands::stats::StatsArgs),
+    /// Merge the search index's segments (ingest does this after bulk imports).
+    Compact(commands::compact::CompactArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Search(args) => commands::search::run(&ctx, args),
         Command::Show(args) => commands::show::run(&ctx, args),
         Command::Stats(args) => commands::stats::run(&ctx, args),
+        Command::Compact(args) => commands::compact::run(&ctx, args),
     };
     match result {
         Ok(code) => code,

@@ -64,7 +64,7 @@ fn ingest_commits_each_batch_to_store_and_index_together() {
     let summary = p.hub.ingest(records, 10, &mut NoObserver).unwrap();
     assert_eq!((summary.added, summary.rejected), (25, 0));
     let stats = p.hub.stats().unwrap();
-    assert_eq!((stats.papers, stats.indexed), (25, 25));
+    assert_eq!((stats.store.papers, stats.indexed), (25, 25));
     assert_eq!(stats.indexed_seq, stats.store_seq);
     assert_eq!(search(&p.hub, "paper 7")[0], "2401.00007");
 }
@@ -223,7 +223,7 @@ fn a_harvest_resumes_from_its_checkpoint_and_the_next_one_continues_from_its_end
         .unwrap_err();
     assert!(error.to_string().contains("500"), "{error}");
     assert_eq!(
-        p.hub.stats().unwrap().papers,
+        p.hub.stats().unwrap().store.papers,
         387,
         "the first page was committed before the failure"
     );
@@ -237,7 +237,7 @@ fn a_harvest_resumes_from_its_checkpoint_and_the_next_one_continues_from_its_end
         "the second run starts from the saved resumption token"
     );
     assert_eq!((outcome.summary.added, outcome.pages), (6, 1));
-    assert_eq!(p.hub.stats().unwrap().papers, 393);
+    assert_eq!(p.hub.stats().unwrap().store.papers, 393);
 
     // No --from: continue from where the last harvest ended; nothing new there.
     let outcome = p

@@ -22,7 +22,7 @@ fn a_database_file_keeps_papers_across_reopening_and_migrates_once() {
     .unwrap();
     {
         let store = SqliteStore::open(&path).unwrap();
-        store.upsert_batch(&[paper.clone()]).unwrap();
+        store.upsert_batch(std::slice::from_ref(&paper)).unwrap();
     }
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.stats().unwrap().papers, 1);

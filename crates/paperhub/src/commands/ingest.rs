@@ -150,8 +150,13 @@ pub fn run(ctx: &Context, args: IngestArgs) -> anyhow::Result<ExitCode> {
         done_bytes += file_bytes;
         progress.bytes(done_bytes, total_bytes, summary.records());
     }
-    let seconds = started.elapsed().as_secs_f64();
     progress.finish(None);
+    let compacting = Progress::new(ctx.quiet, "merging index segments");
+    compacting.records(0, None);
+    hub.compact_after_ingest(summary.added + summary.updated)
+        .context("merging the search index's segments")?;
+    compacting.finish(None);
+    let seconds = started.elapsed().as_secs_f64();
     let ok = summary.rejected == 0 && failed_files == 0;
     if args.json {
         let json = serde_json::json!({

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod compact;
 pub mod harvest;
 pub mod ingest;
 pub mod search;

@@ -22,7 +22,7 @@ pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string(&stats)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("papers:        {}", stats.papers);
+    println!("papers:        {}", stats.store.papers);
     println!("with arXiv id: {}", stats.store.with_arxiv_id);
     println!("indexed:       {}", stats.indexed);
     match (stats.store.first_day, stats.store.last_day) {
