@@ -65,7 +65,10 @@ pub struct BaselineResult {
 
 /// The script, found beside the workspace unless told otherwise.
 pub fn default_script() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../bench/bm25s_baseline.py"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../bench/bm25s_baseline.py"
+    ))
 }
 
 /// Runs the script with `python` and reads its results.
@@ -91,7 +94,8 @@ pub fn measure(
     let shown = format!("{command:?}");
     eprintln!("bm25s: {shown}");
     let watched = watch(command, "bm25s")?;
-    let text = std::fs::read_to_string(out).with_context(|| format!("reading {}", out.display()))?;
+    let text =
+        std::fs::read_to_string(out).with_context(|| format!("reading {}", out.display()))?;
     let output: ScriptOutput =
         serde_json::from_str(&text).with_context(|| format!("parsing {}", out.display()))?;
     let build = output.tokenize_seconds + output.index_seconds;

@@ -138,12 +138,18 @@ impl Material {
             shared.join("seed"),
         ];
         let files = expand_paths(&sources).context("listing the real material")?;
-        let mut material = Material { titles: Vec::new(), sentences: Vec::new(), abstracts: Vec::new() };
+        let mut material = Material {
+            titles: Vec::new(),
+            sentences: Vec::new(),
+            abstracts: Vec::new(),
+        };
         let mut seen_titles = HashSet::new();
         let mut seen_abstracts = HashSet::new();
         for path in &files {
             // Error responses among the OAI samples hold no papers: skip what is not readable.
-            let Ok(records) = read_file(path, &ReadOptions::default()) else { continue };
+            let Ok(records) = read_file(path, &ReadOptions::default()) else {
+                continue;
+            };
             for meta in records.flatten() {
                 let words: Vec<String> = meta.title.split_whitespace().map(str::to_owned).collect();
                 if words.len() >= 2 && seen_titles.insert(meta.title.clone()) {
@@ -151,7 +157,9 @@ impl Material {
                 }
                 if seen_abstracts.insert(meta.abstract_text.clone()) {
                     let start = material.sentences.len();
-                    material.sentences.extend(split_sentences(&meta.abstract_text));
+                    material
+                        .sentences
+                        .extend(split_sentences(&meta.abstract_text));
                     if material.sentences.len() > start {
                         material.abstracts.push(start..material.sentences.len());
                     }
@@ -171,7 +179,11 @@ impl Material {
         let second = &self.titles[rng.random_range(0..self.titles.len())];
         let head = &first[..first.len().div_ceil(2)];
         let tail = &second[second.len() / 2..];
-        head.iter().chain(tail).map(String::as_str).collect::<Vec<_>>().join(" ")
+        head.iter()
+            .chain(tail)
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     fn abstract_text(&self, rng: &mut SmallRng, out: &mut String) {
@@ -200,7 +212,9 @@ fn split_sentences(text: &str) -> Vec<String> {
             continue;
         }
         let next = text[i + 2..].chars().next();
-        if next.is_some_and(|c| c.is_uppercase() || c.is_ascii_digit()) && i + 1 - start >= MIN_SENTENCE_CHARS {
+        if next.is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+            && i + 1 - start >= MIN_SENTENCE_CHARS
+        {
             out.push(text[start..=i].to_owned());
             start = i + 2;
         }
@@ -215,7 +229,10 @@ fn split_sentences(text: &str) -> Vec<String> {
 /// Writes `papers` papers to `out` and records how beside it.
 pub fn generate(shared: &Path, papers: u64, seed: u64, out: &Path) -> anyhow::Result<CorpusInfo> {
     let started = Instant::now();
-    eprintln!("corpus: reading the real material under {}", shared.display());
+    eprintln!(
+        "corpus: reading the real material under {}",
+        shared.display()
+    );
     let material = Material::gather(shared)?;
     eprintln!(
         "corpus: {} titles, {} abstracts, {} sentences",
@@ -232,7 +249,9 @@ pub fn generate(shared: &Path, papers: u64, seed: u64, out: &Path) -> anyhow::Re
     let mut writer = BufWriter::with_capacity(1 << 20, file);
 
     let scifact = shared.join("data").join("scifact").join("corpus.jsonl");
-    let reader = BufReader::new(File::open(&scifact).with_context(|| format!("opening {}", scifact.display()))?);
+    let reader = BufReader::new(
+        File::open(&scifact).with_context(|| format!("opening {}", scifact.display()))?,
+    );
     let mut written = 0u64;
     for line in reader.lines() {
         let line = line.with_context(|| format!("reading {}", scifact.display()))?;
@@ -257,14 +276,26 @@ pub fn generate(shared: &Path, papers: u64, seed: u64, out: &Path) -> anyhow::Re
         id.clear();
         id.push_str("syn-");
         id.push_str(&(written - real).to_string());
-        serde_json::to_writer(&mut writer, &Doc { id: &id, title: &title, text: &text })?;
+        serde_json::to_writer(
+            &mut writer,
+            &Doc {
+                id: &id,
+                title: &title,
+                text: &text,
+            },
+        )?;
         writer.write_all(b"\n")?;
         written += 1;
         if written % PROGRESS_EVERY == 0 {
-            eprintln!("corpus: {written} / {papers} papers ({:.1}s)", started.elapsed().as_secs_f64());
+            eprintln!(
+                "corpus: {written} / {papers} papers ({:.1}s)",
+                started.elapsed().as_secs_f64()
+            );
         }
     }
-    writer.flush().with_context(|| format!("writing {}", out.display()))?;
+    writer
+        .flush()
+        .with_context(|| format!("writing {}", out.display()))?;
     drop(writer);
     let info = CorpusInfo {
         papers,
@@ -291,7 +322,11 @@ mod tests {
         let text = "We study e.g. graphs of size 10. Results improve by 3.5 points! Do they? Yes, they do here.";
         assert_eq!(
             split_sentences(text),
-            vec!["We study e.g. graphs of size 10.", "Results improve by 3.5 points!", "Do they? Yes, they do here."]
+            vec![
+                "We study e.g. graphs of size 10.",
+                "Results improve by 3.5 points!",
+                "Do they? Yes, they do here."
+            ]
         );
     }
 
@@ -303,12 +338,15 @@ mod tests {
                 vec!["w".into(), "x".into(), "y".into(), "z".into()],
             ],
             sentences: vec!["One sentence here.".into()],
-            abstracts: vec![0..1],
+            abstracts: std::iter::once(0..1).collect(),
         };
         let mut rng = SmallRng::seed_from_u64(7);
         for _ in 0..20 {
             let title = material.title(&mut rng);
-            assert!(["a b b c", "a b y z", "w x b c", "w x y z"].contains(&title.as_str()), "{title}");
+            assert!(
+                ["a b b c", "a b y z", "w x b c", "w x y z"].contains(&title.as_str()),
+                "{title}"
+            );
         }
     }
 }

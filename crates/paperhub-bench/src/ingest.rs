@@ -84,16 +84,27 @@ pub fn watch(mut command: Command, label: &str) -> anyhow::Result<Watched> {
         std::thread::sleep(SAMPLE_EVERY);
     };
     let wall_seconds = started.elapsed().as_secs_f64();
-    let stdout = reader.join().expect("invariant: the reader thread does not panic")?;
+    let stdout = reader
+        .join()
+        .expect("invariant: the reader thread does not panic")?;
     anyhow::ensure!(status.success(), "{label} failed ({status}): {command:?}");
-    Ok(Watched { stdout, wall_seconds, peak_rss_mib: peak_kib as f64 / 1024.0 })
+    Ok(Watched {
+        stdout,
+        wall_seconds,
+        peak_rss_mib: peak_kib as f64 / 1024.0,
+    })
 }
 
 /// A `... kB` line of `/proc/<pid>/status`.
 fn read_status_kib(path: &Path, key: &str) -> Option<u64> {
     let status = std::fs::read_to_string(path).ok()?;
     let line = status.lines().find(|l| l.starts_with(key))?;
-    line[key.len()..].trim().trim_end_matches("kB").trim().parse().ok()
+    line[key.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// Ingests `corpus` into a fresh `data_dir` with the `paperhub` binary.
@@ -105,10 +116,17 @@ pub fn measure(
     batch_size: Option<usize>,
 ) -> anyhow::Result<IngestResult> {
     if data_dir.exists() {
-        std::fs::remove_dir_all(data_dir).with_context(|| format!("removing {}", data_dir.display()))?;
+        std::fs::remove_dir_all(data_dir)
+            .with_context(|| format!("removing {}", data_dir.display()))?;
     }
     let mut command = Command::new(paperhub);
-    command.arg("--data-dir").arg(data_dir).arg("--quiet").arg("ingest").arg(corpus).arg("--json");
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--quiet")
+        .arg("ingest")
+        .arg(corpus)
+        .arg("--json");
     if let Some(batch_size) = batch_size {
         command.arg("--batch-size").arg(batch_size.to_string());
     }
@@ -117,19 +135,31 @@ pub fn measure(
     let watched = watch(command, "ingest")?;
     let summary: serde_json::Value = serde_json::from_str(watched.stdout.trim())
         .with_context(|| format!("reading the ingest summary {:?}", watched.stdout))?;
-    let count = |key: &str| summary.get(key).and_then(serde_json::Value::as_u64).unwrap_or(0);
+    let count = |key: &str| {
+        summary
+            .get(key)
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0)
+    };
     let index_dir = data_dir.join("index");
-    let sqlite_bytes: u64 = ["paperhub.sqlite3", "paperhub.sqlite3-wal", "paperhub.sqlite3-shm"]
-        .iter()
-        .map(|name| std::fs::metadata(data_dir.join(name)).map_or(0, |m| m.len()))
-        .sum();
+    let sqlite_bytes: u64 = [
+        "paperhub.sqlite3",
+        "paperhub.sqlite3-wal",
+        "paperhub.sqlite3-shm",
+    ]
+    .iter()
+    .map(|name| std::fs::metadata(data_dir.join(name)).map_or(0, |m| m.len()))
+    .sum();
     Ok(IngestResult {
         command: shown,
         papers,
         added: count("added"),
         rejected: count("rejected"),
         wall_seconds: watched.wall_seconds,
-        ingest_seconds: summary.get("seconds").and_then(serde_json::Value::as_f64).unwrap_or(f64::NAN),
+        ingest_seconds: summary
+            .get("seconds")
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(f64::NAN),
         papers_per_second: papers as f64 / watched.wall_seconds,
         peak_rss_mib: watched.peak_rss_mib,
         index_mib: dir_bytes(&index_dir) as f64 / MIB,
@@ -143,7 +173,9 @@ pub const MIB: f64 = 1024.0 * 1024.0;
 
 /// Total size of the files under `dir`, like `du --apparent-size`.
 pub fn dir_bytes(dir: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
     entries
         .flatten()
         .map(|entry| match entry.metadata() {
@@ -159,6 +191,10 @@ pub fn segments(index_dir: &Path) -> usize {
     std::fs::read_to_string(index_dir.join("meta.json"))
         .ok()
         .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .and_then(|meta| meta.get("segments").and_then(serde_json::Value::as_array).map(Vec::len))
+        .and_then(|meta| {
+            meta.get("segments")
+                .and_then(serde_json::Value::as_array)
+                .map(Vec::len)
+        })
         .unwrap_or(0)
 }

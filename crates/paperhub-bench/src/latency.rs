@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use paperhub_hub::{Hub, SearchMode, SearchRequest};
-use paperhub_search::{KeywordQuery, TantivyIndex};
+use paperhub_search::{KeywordIndex, KeywordQuery, TantivyIndex};
 use paperhub_store_sqlite::SqliteStore;
 use serde::Serialize;
 
@@ -24,34 +24,53 @@ pub struct LatencyResult {
     pub open_seconds: f64,
     /// Queries whose text [`KeywordQuery::parse`] refused (not timed).
     pub unparsable: usize,
-    /// Per-query latency of the timed pass (after one warm-up pass).
+    /// Per-query latency of the timed pass (after one warm-up pass): `Hub::search`, keys from
+    /// the index and papers from the store.
     pub latency: Latency,
+    /// The same queries against the keyword index alone (no store lookups), timed in a third
+    /// pass: how much of the latency is BM25 itself.
+    pub index_only: Latency,
     /// Mean nDCG@10 against the qrels.
     pub ndcg_at_10: f64,
 }
 
-/// Opens the hub in `data_dir` as `paperhub`'s `app::Context::open_hub` does.
-fn open_hub(data_dir: &Path) -> anyhow::Result<Hub> {
+/// Opens the hub in `data_dir` as `paperhub`'s `app::Context::open_hub` does, keeping a
+/// handle on the index for the index-only pass.
+fn open_hub(data_dir: &Path) -> anyhow::Result<(Hub, Arc<TantivyIndex>)> {
     let store = SqliteStore::open(&data_dir.join("paperhub.sqlite3"))?;
     let index_dir = data_dir.join("index").join("keyword");
     let index = TantivyIndex::open(&index_dir)
         .with_context(|| format!("opening the keyword index in {}", index_dir.display()))?;
-    let hub = Hub::new(Arc::new(store), Arc::new(index));
-    hub.catch_up(|_, _| {}).context("bringing the search index up to date with the store")?;
-    Ok(hub)
+    let index = Arc::new(index);
+    let hub = Hub::new(Arc::new(store), index.clone());
+    hub.catch_up(|_, _| {})
+        .context("bringing the search index up to date with the store")?;
+    Ok((hub, index))
 }
 
 /// Runs every query once to warm caches, then once more timing each search on its own.
 pub fn measure(data_dir: &Path, queries: &[Query], qrels: &Qrels) -> anyhow::Result<LatencyResult> {
     let started = Instant::now();
-    let hub = open_hub(data_dir)?;
+    let (hub, index) = open_hub(data_dir)?;
     let open_seconds = started.elapsed().as_secs_f64();
     let search = |query: &Query| -> anyhow::Result<Option<Vec<String>>> {
-        let Ok(mut parsed) = KeywordQuery::parse(&query.text) else { return Ok(None) };
+        let Ok(mut parsed) = KeywordQuery::parse(&query.text) else {
+            return Ok(None);
+        };
         parsed.limit = TOP_K;
-        let request = SearchRequest { query: parsed, mode: SearchMode::Keyword, snippets: false };
-        let hits = hub.search(&request).with_context(|| format!("searching {:?}", query.text))?;
-        Ok(Some(hits.into_iter().filter_map(|h| h.paper.meta.source_id).collect()))
+        let request = SearchRequest {
+            query: parsed,
+            mode: SearchMode::Keyword,
+            snippets: false,
+        };
+        let hits = hub
+            .search(&request)
+            .with_context(|| format!("searching {:?}", query.text))?;
+        Ok(Some(
+            hits.into_iter()
+                .filter_map(|h| h.paper.meta.source_id)
+                .collect(),
+        ))
     };
     eprintln!("latency: warm-up pass over {} queries", queries.len());
     for query in queries {
@@ -73,11 +92,25 @@ pub fn measure(data_dir: &Path, queries: &[Query], qrels: &Qrels) -> anyhow::Res
             None => unparsable += 1,
         }
     }
+    eprintln!("latency: index-only pass");
+    let mut index_millis = Vec::with_capacity(queries.len());
+    for query in queries {
+        let Ok(mut parsed) = KeywordQuery::parse(&query.text) else {
+            continue;
+        };
+        parsed.limit = TOP_K;
+        let started = Instant::now();
+        index
+            .search(&parsed)
+            .with_context(|| format!("searching {:?}", query.text))?;
+        index_millis.push(started.elapsed().as_secs_f64() * 1e3);
+    }
     Ok(LatencyResult {
         queries: millis.len(),
         open_seconds,
         unparsable,
         latency: Latency::of(&millis),
+        index_only: Latency::of(&index_millis),
         ndcg_at_10: ndcg_at_10(&run, qrels),
     })
 }

@@ -24,28 +24,37 @@ pub type Run = HashMap<String, Vec<String>>;
 
 /// Reads a BEIR `queries.jsonl`.
 pub fn read_queries(path: &Path) -> anyhow::Result<Vec<Query>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .enumerate()
         .map(|(i, line)| {
-            serde_json::from_str(line).with_context(|| format!("{}: line {}", path.display(), i + 1))
+            serde_json::from_str(line)
+                .with_context(|| format!("{}: line {}", path.display(), i + 1))
         })
         .collect()
 }
 
 /// Reads a BEIR qrels TSV (`query-id corpus-id score`, with a header).
 pub fn read_qrels(path: &Path) -> anyhow::Result<Qrels> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut qrels = Qrels::new();
     for (i, line) in text.lines().enumerate().skip(1) {
         let mut fields = line.split('\t');
-        let (Some(query), Some(doc), Some(grade)) = (fields.next(), fields.next(), fields.next()) else {
+        let (Some(query), Some(doc), Some(grade)) = (fields.next(), fields.next(), fields.next())
+        else {
             continue;
         };
-        let grade: u32 =
-            grade.trim().parse().with_context(|| format!("{}: line {}", path.display(), i + 1))?;
-        qrels.entry(query.to_owned()).or_default().insert(doc.to_owned(), grade);
+        let grade: u32 = grade
+            .trim()
+            .parse()
+            .with_context(|| format!("{}: line {}", path.display(), i + 1))?;
+        qrels
+            .entry(query.to_owned())
+            .or_default()
+            .insert(doc.to_owned(), grade);
     }
     Ok(qrels)
 }
@@ -70,8 +79,12 @@ pub fn ndcg_at_10(run: &Run, qrels: &Qrels) -> f64 {
                 .sum();
             let mut ideal: Vec<u32> = judged.values().copied().collect();
             ideal.sort_unstable_by(|a, b| b.cmp(a));
-            let idcg: f64 =
-                ideal.iter().take(K).enumerate().map(|(rank, &g)| g as f64 * discount(rank)).sum();
+            let idcg: f64 = ideal
+                .iter()
+                .take(K)
+                .enumerate()
+                .map(|(rank, &g)| g as f64 * discount(rank))
+                .sum();
             if idcg > 0.0 {
                 dcg / idcg
             } else {
@@ -126,7 +139,9 @@ mod tests {
     fn qrels(pairs: &[(&str, &str)]) -> Qrels {
         let mut q = Qrels::new();
         for (query, doc) in pairs {
-            q.entry((*query).into()).or_default().insert((*doc).into(), 1);
+            q.entry((*query).into())
+                .or_default()
+                .insert((*doc).into(), 1);
         }
         q
     }
@@ -145,6 +160,14 @@ mod tests {
     fn percentiles_take_the_nearest_rank() {
         let millis: Vec<f64> = (1..=100).map(f64::from).collect();
         let latency = Latency::of(&millis);
-        assert_eq!((latency.p50_ms, latency.p95_ms, latency.p99_ms, latency.max_ms), (50.0, 95.0, 99.0, 100.0));
+        assert_eq!(
+            (
+                latency.p50_ms,
+                latency.p95_ms,
+                latency.p99_ms,
+                latency.max_ms
+            ),
+            (50.0, 95.0, 99.0, 100.0)
+        );
     }
 }

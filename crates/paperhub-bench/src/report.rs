@@ -41,7 +41,11 @@ impl Machine {
         let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
         let cpu_model = cpuinfo
             .lines()
-            .find_map(|l| l.strip_prefix("model name").and_then(|r| r.split_once(':')).map(|(_, m)| m.trim()))
+            .find_map(|l| {
+                l.strip_prefix("model name")
+                    .and_then(|r| r.split_once(':'))
+                    .map(|(_, m)| m.trim())
+            })
             .unwrap_or("unknown")
             .to_owned();
         let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
@@ -113,7 +117,9 @@ impl Results {
         let mut targets = Vec::new();
         if let Some(ingest) = &self.ingest {
             targets.push(TargetCheck {
-                target: format!("ingest >= {TARGET_PAPERS_PER_SECOND:.0} papers/s without embeddings"),
+                target: format!(
+                    "ingest >= {TARGET_PAPERS_PER_SECOND:.0} papers/s without embeddings"
+                ),
                 measured: format!("{:.0} papers/s", ingest.papers_per_second),
                 met: ingest.papers_per_second >= TARGET_PAPERS_PER_SECOND,
             });
@@ -125,7 +131,10 @@ impl Results {
         }
         let p99 = self.latency.latency.p99_ms;
         targets.push(TargetCheck {
-            target: format!("BM25 p99 < {TARGET_P99_MS} ms at {} papers", self.corpus.papers),
+            target: format!(
+                "BM25 p99 < {TARGET_P99_MS} ms at {} papers",
+                self.corpus.papers
+            ),
             measured: format!("{p99:.2} ms"),
             met: p99 < TARGET_P99_MS,
         });
@@ -157,10 +166,22 @@ impl Results {
             c.bytes as f64 / 1e6,
             self.latency.queries
         );
-        let _ = writeln!(out, "machine: {} CPUs, {}, {:.1} GiB RAM, commit {}", self.machine.cpus, self.machine.cpu_model, self.machine.memory_gib, self.machine.commit);
-        let _ = writeln!(out, "{:<34} {:>12} {:>12} {:>16}", "", "paperhub", "bm25s", "paperhub better by");
+        let _ = writeln!(
+            out,
+            "machine: {} CPUs, {}, {:.1} GiB RAM, commit {}",
+            self.machine.cpus, self.machine.cpu_model, self.machine.memory_gib, self.machine.commit
+        );
+        let _ = writeln!(
+            out,
+            "{:<34} {:>12} {:>12} {:>16}",
+            "", "paperhub", "bm25s", "paperhub better by"
+        );
         let base = self.baseline.as_ref();
-        let mut row = |name: &str, ours: Option<f64>, theirs: Option<f64>, lower_is_better: bool, digits: usize| {
+        let mut row = |name: &str,
+                       ours: Option<f64>,
+                       theirs: Option<f64>,
+                       lower_is_better: bool,
+                       digits: usize| {
             let show = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.digits$}"));
             let ratio = match (ours, theirs) {
                 (Some(o), Some(t)) if o > 0.0 && t > 0.0 => {
@@ -168,29 +189,107 @@ impl Results {
                 }
                 _ => "-".to_owned(),
             };
-            let _ = writeln!(out, "{name:<34} {:>12} {:>12} {ratio:>16}", show(ours), show(theirs));
+            let _ = writeln!(
+                out,
+                "{name:<34} {:>12} {:>12} {ratio:>16}",
+                show(ours),
+                show(theirs)
+            );
         };
         let ingest = self.ingest.as_ref();
-        row("ingest+index, papers/s (from file)", ingest.map(|i| i.papers_per_second), base.map(|b| b.papers_per_second), false, 0);
-        row("  bm25s without reading the file", None, base.map(|b| b.papers_per_second_in_memory), false, 0);
-        row("wall seconds", ingest.map(|i| i.wall_seconds), base.map(|b| b.load_seconds + b.tokenize_seconds + b.index_seconds), true, 1);
-        row("peak RSS, MiB", ingest.map(|i| i.peak_rss_mib), base.map(|b| b.peak_rss_mib), true, 0);
-        row("index size, MiB (bm25s: in RAM)", ingest.map(|i| i.index_mib), base.map(|b| b.index_mib), true, 1);
-        row("SQLite size, MiB", ingest.map(|i| i.sqlite_mib), None, true, 1);
+        row(
+            "ingest+index, papers/s (from file)",
+            ingest.map(|i| i.papers_per_second),
+            base.map(|b| b.papers_per_second),
+            false,
+            0,
+        );
+        row(
+            "  bm25s without reading the file",
+            None,
+            base.map(|b| b.papers_per_second_in_memory),
+            false,
+            0,
+        );
+        row(
+            "wall seconds",
+            ingest.map(|i| i.wall_seconds),
+            base.map(|b| b.load_seconds + b.tokenize_seconds + b.index_seconds),
+            true,
+            1,
+        );
+        row(
+            "peak RSS, MiB",
+            ingest.map(|i| i.peak_rss_mib),
+            base.map(|b| b.peak_rss_mib),
+            true,
+            0,
+        );
+        row(
+            "index size, MiB (bm25s: in RAM)",
+            ingest.map(|i| i.index_mib),
+            base.map(|b| b.index_mib),
+            true,
+            1,
+        );
+        row(
+            "SQLite size, MiB",
+            ingest.map(|i| i.sqlite_mib),
+            None,
+            true,
+            1,
+        );
         let l = &self.latency.latency;
         let b = base.map(|b| b.latency);
         row("BM25 p50, ms", Some(l.p50_ms), b.map(|b| b.p50_ms), true, 3);
         row("BM25 p95, ms", Some(l.p95_ms), b.map(|b| b.p95_ms), true, 3);
         row("BM25 p99, ms", Some(l.p99_ms), b.map(|b| b.p99_ms), true, 3);
-        row("BM25 mean, ms", Some(l.mean_ms), b.map(|b| b.mean_ms), true, 3);
+        row(
+            "BM25 mean, ms",
+            Some(l.mean_ms),
+            b.map(|b| b.mean_ms),
+            true,
+            3,
+        );
         row("BM25 max, ms", Some(l.max_ms), b.map(|b| b.max_ms), true, 3);
-        row("nDCG@10 (SciFact train qrels)", Some(self.latency.ndcg_at_10), base.map(|b| b.ndcg_at_10), false, 4);
+        let i = &self.latency.index_only;
+        row(
+            "  index only (no store): p50, ms",
+            Some(i.p50_ms),
+            None,
+            true,
+            3,
+        );
+        row(
+            "  index only (no store): p99, ms",
+            Some(i.p99_ms),
+            None,
+            true,
+            3,
+        );
+        row(
+            "nDCG@10 (SciFact train qrels)",
+            Some(self.latency.ndcg_at_10),
+            base.map(|b| b.ndcg_at_10),
+            false,
+            4,
+        );
         if let Some(i) = ingest {
-            let _ = writeln!(out, "index segments after ingest: {}; records added {}, rejected {}", i.index_segments, i.added, i.rejected);
+            let _ = writeln!(
+                out,
+                "index segments after ingest: {}; records added {}, rejected {}",
+                i.index_segments, i.added, i.rejected
+            );
         }
         let _ = writeln!(out, "targets:");
         for t in &self.targets {
-            let _ = writeln!(out, "  [{}] {}: {}", if t.met { "met" } else { "NOT MET" }, t.target, t.measured);
+            let _ = writeln!(
+                out,
+                "  [{}] {}: {}",
+                if t.met { "met" } else { "NOT MET" },
+                t.target,
+                t.measured
+            );
         }
         out
     }

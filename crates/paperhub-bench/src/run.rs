@@ -74,10 +74,17 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         paperhub.display()
     );
 
-    eprintln!("== 1/4 corpus: {} papers in {}", args.papers, corpus_path.display());
+    eprintln!(
+        "== 1/4 corpus: {} papers in {}",
+        args.papers,
+        corpus_path.display()
+    );
     let corpus = match corpus::existing(&corpus_path, args.papers, args.seed) {
         Some(info) => {
-            eprintln!("corpus: reusing {} (same size and seed)", corpus_path.display());
+            eprintln!(
+                "corpus: reusing {} (same size and seed)",
+                corpus_path.display()
+            );
             info
         }
         None => corpus::generate(&args.shared, args.papers, args.seed, &corpus_path)?,
@@ -88,7 +95,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         eprintln!("ingest: skipped, using {}", data_dir.display());
         None
     } else {
-        let result = ingest::measure(&paperhub, &data_dir, &corpus_path, corpus.papers, args.batch_size)?;
+        let result = ingest::measure(
+            &paperhub,
+            &data_dir,
+            &corpus_path,
+            corpus.papers,
+            args.batch_size,
+        )?;
         eprintln!(
             "ingest: {:.1}s, {:.0} papers/s, peak RSS {:.0} MiB",
             result.wall_seconds, result.papers_per_second, result.peak_rss_mib
@@ -109,12 +122,25 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         None
     } else {
         let out = work.join("bm25s.json");
-        Some(baseline::measure(&args.python, &args.baseline_script, &corpus_path, &queries_path, &out, &qrels)?)
+        Some(baseline::measure(
+            &args.python,
+            &args.baseline_script,
+            &corpus_path,
+            &queries_path,
+            &out,
+            &qrels,
+        )?)
     };
 
     let repo = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
-    let mut results =
-        Results { machine: Machine::describe(&repo), corpus, ingest, latency, baseline, targets: Vec::new() };
+    let mut results = Results {
+        machine: Machine::describe(&repo),
+        corpus,
+        ingest,
+        latency,
+        baseline,
+        targets: Vec::new(),
+    };
     results.check_targets();
     let results_path = work.join("results.json");
     std::fs::write(&results_path, serde_json::to_string_pretty(&results)?)
