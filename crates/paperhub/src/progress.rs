@@ -95,16 +95,23 @@ impl Progress {
         match &self.mode {
             Mode::Quiet => {}
             Mode::Bar(bar) => {
-                if let Some(total) = total {
-                    bar.set_length(total);
-                }
-                bar.set_style(
-                    ProgressStyle::with_template(
-                        "{msg} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)",
-                    )
-                    .expect("invariant: valid template")
-                    .progress_chars("=> "),
-                );
+                let style = match total {
+                    Some(total) => {
+                        bar.set_length(total);
+                        ProgressStyle::with_template(
+                            "{msg} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)",
+                        )
+                        .expect("invariant: valid template")
+                        .progress_chars("=> ")
+                    }
+                    // No total: a spinner with the count so far and the time spent.
+                    None => {
+                        bar.enable_steady_tick(Duration::from_millis(120));
+                        ProgressStyle::with_template("{spinner} {msg} {pos} ({elapsed})")
+                            .expect("invariant: valid template")
+                    }
+                };
+                bar.set_style(style);
                 bar.set_position(done);
                 bar.set_message(self.what.clone());
             }
@@ -118,6 +125,18 @@ impl Progress {
                     }
                 }
             }
+        }
+    }
+
+    /// Shows a spinner for work of unknown length (no counts).
+    pub fn spin(&self) {
+        if let Mode::Bar(bar) = &self.mode {
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                    .expect("invariant: valid template"),
+            );
+            bar.set_message(self.what.clone());
         }
     }
 

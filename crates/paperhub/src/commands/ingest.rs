@@ -151,8 +151,8 @@ pub fn run(ctx: &Context, args: IngestArgs) -> anyhow::Result<ExitCode> {
         progress.bytes(done_bytes, total_bytes, summary.records());
     }
     progress.finish(None);
-    let compacting = Progress::new(ctx.quiet, "merging index segments");
-    compacting.records(0, None);
+    let compacting = Progress::new(ctx.quiet, "merging the index's segments");
+    compacting.spin();
     hub.compact_after_ingest(summary.added + summary.updated)
         .context("merging the search index's segments")?;
     compacting.finish(None);
