@@ -9,6 +9,7 @@
 
 mod baseline;
 mod corpus;
+mod embed;
 mod ingest;
 mod latency;
 mod relevance;
@@ -34,6 +35,8 @@ enum Command {
     Corpus(corpus::CorpusArgs),
     /// Run the whole benchmark: corpus, ingest, BM25 latency, bm25s baseline, report.
     Run(run::RunArgs),
+    /// Embedding speed: paperhub's in-process model against sentence-transformers on PyTorch.
+    Embed(embed::EmbedArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Corpus(args) => corpus::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Embed(args) => embed::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

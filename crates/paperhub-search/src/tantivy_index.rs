@@ -532,12 +532,20 @@ impl KeywordIndex for TantivyIndex {
             return Ok(Vec::new());
         }
         let searcher = self.reader.searcher();
-        let top = searcher.search(
-            &q,
-            &TopDocs::with_limit(query.limit)
-                .and_offset(query.offset)
-                .order_by_score(),
-        )?;
+        let top_docs = TopDocs::with_limit(query.limit).and_offset(query.offset);
+        let top: Vec<(f32, tantivy::DocAddress)> = if query.text.trim().is_empty() {
+            // Filters alone (`author:…`, a date range) rank nothing: newest papers first.
+            searcher
+                .search(
+                    &q,
+                    &top_docs.order_by_fast_field::<i64>("day", tantivy::Order::Desc),
+                )?
+                .into_iter()
+                .map(|(_, address)| (0.0, address))
+                .collect()
+        } else {
+            searcher.search(&q, &top_docs.order_by_score())?
+        };
         let mut columns = HashMap::new();
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
@@ -739,10 +747,8 @@ mod tests {
     #[test]
     fn date_ranges_filter_by_listing_day() {
         let index = index();
-        // No words: every paper in range.
-        let mut in_2024 = keys(&index, "date:2024-01-01..");
-        in_2024.sort();
-        assert_eq!(in_2024, vec![1, 2]);
+        // No words: every paper in range, newest first.
+        assert_eq!(keys(&index, "date:2024-01-01.."), vec![2, 1]);
         assert_eq!(keys(&index, "models date:..2023-12-31"), vec![3]);
     }
 

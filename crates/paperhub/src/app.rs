@@ -14,11 +14,20 @@ use crate::progress::Progress;
 pub struct Context {
     /// The data directory.
     pub data_dir: PathBuf,
+    /// The embedding model's directory, when given (`--model-dir`, `PAPERHUB_MODEL_DIR`).
+    pub model_dir: Option<PathBuf>,
     /// No progress or summaries.
     pub quiet: bool,
 }
 
 impl Context {
+    /// Where the embedding model lives: `--model-dir`, else `model` in the data directory.
+    pub fn model_dir(&self) -> PathBuf {
+        self.model_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("model"))
+    }
+
     /// Opens (creating if needed) the store and the index, and brings the index up to date
     /// with the store, repairing an interrupted ingest.
     pub fn open_hub(&self) -> anyhow::Result<Hub> {

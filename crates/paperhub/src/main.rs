@@ -26,6 +26,10 @@ struct Cli {
     )]
     data_dir: PathBuf,
 
+    /// Directory of the embedding model (default: `model` in the data directory).
+    #[arg(long, global = true, env = "PAPERHUB_MODEL_DIR")]
+    model_dir: Option<PathBuf>,
+
     /// Print only results and errors: no progress, no summaries.
     #[arg(long, short, global = true)]
     quiet: bool,
@@ -48,12 +52,15 @@ enum Command {
     Stats(commands::stats::StatsArgs),
     /// Merge the search index's segments (ingest does this after bulk imports).
     Compact(commands::compact::CompactArgs),
+    /// Install or check the embedding model used for search by meaning.
+    Model(commands::model::ModelArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let ctx = app::Context {
         data_dir: cli.data_dir,
+        model_dir: cli.model_dir,
         quiet: cli.quiet,
     };
     let result = match cli.command {
@@ -63,6 +70,7 @@ fn main() -> ExitCode {
         Command::Show(args) => commands::show::run(&ctx, args),
         Command::Stats(args) => commands::stats::run(&ctx, args),
         Command::Compact(args) => commands::compact::run(&ctx, args),
+        Command::Model(args) => commands::model::run(&ctx, args),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,7 @@
 pub mod compact;
 pub mod harvest;
 pub mod ingest;
+pub mod model;
 pub mod search;
 pub mod show;
 pub mod stats;

