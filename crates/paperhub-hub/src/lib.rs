@@ -10,6 +10,7 @@
 mod harvest;
 mod ingest;
 mod search;
+mod semantic;
 
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ use serde::Serialize;
 pub use harvest::{HarvestOutcome, HarvestPlan};
 pub use ingest::{IngestObserver, IngestSummary, NoObserver, DEFAULT_BATCH_SIZE};
 pub use search::{SearchHit, SearchMode, SearchRequest};
+pub use semantic::{document_text, MODEL_MISSING};
 
 /// A hub operation's result.
 pub type Result<T> = std::result::Result<T, HubError>;
@@ -61,6 +63,8 @@ pub struct HubStats {
     pub indexed_seq: u64,
     /// Segments of the keyword index.
     pub index_segments: usize,
+    /// Papers with a vector from the loaded embedding model (`None`: no model loaded).
+    pub embedded: Option<u64>,
     /// The last store change.
     pub store_seq: u64,
 }
@@ -70,12 +74,17 @@ pub struct HubStats {
 pub struct Hub {
     store: Arc<dyn PaperStore>,
     keywords: Arc<dyn KeywordIndex>,
+    semantic: Option<semantic::Semantic>,
 }
 
 impl Hub {
     /// A hub over `store` and `keywords`. Call [`Hub::catch_up`] before serving or writing.
     pub fn new(store: Arc<dyn PaperStore>, keywords: Arc<dyn KeywordIndex>) -> Self {
-        Self { store, keywords }
+        Self {
+            store,
+            keywords,
+            semantic: None,
+        }
     }
 
     /// Brings the index up to the store: re-indexes every paper changed after the last change
@@ -130,6 +139,10 @@ impl Hub {
             indexed: self.keywords.num_docs()?,
             indexed_seq: self.keywords.indexed_seq()?,
             index_segments: self.keywords.segments()?,
+            embedded: match &self.semantic {
+                Some(s) => Some(self.store.embedding_count(s.embedder.model_id())?),
+                None => None,
+            },
             store_seq: self.store.last_seq()?,
             store,
         })

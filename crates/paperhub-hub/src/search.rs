@@ -1,19 +1,27 @@
 //! Search: keys from the index, papers from the store, snippets for each hit.
 
 use paperhub_core::Paper;
-use paperhub_search::{KeywordQuery, Snippet};
+use paperhub_search::fusion::{reciprocal_rank_fusion, RRF_K};
+use paperhub_search::{KeywordHit, KeywordQuery, Snippet};
 use serde::Serialize;
 
-use crate::{Hub, Result};
+use crate::{Hub, HubError, Result};
 
-/// How to search. Semantic and hybrid modes come with the embedding model.
+/// How to search.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SearchMode {
     /// BM25 over title, abstract and authors.
     #[default]
     Keyword,
+    /// Nearest papers in meaning to the query (sentence embeddings, cosine).
+    Semantic,
+    /// Both rankings fused by reciprocal rank.
+    Hybrid,
 }
+
+/// Candidates each ranking contributes to a hybrid search.
+const HYBRID_CANDIDATES: usize = 100;
 
 /// A search.
 #[derive(Debug, Clone)]
@@ -44,9 +52,51 @@ const SNIPPET_CHARS: usize = 240;
 impl Hub {
     /// Runs a search; hits come best first.
     pub fn search(&self, request: &SearchRequest) -> Result<Vec<SearchHit>> {
-        let hits = match request.mode {
-            SearchMode::Keyword => self.keywords.search(&request.query)?,
+        let query = &request.query;
+        // Filters alone rank nothing by meaning: they list newest papers first in every mode.
+        let mode = if query.text.trim().is_empty() {
+            SearchMode::Keyword
+        } else {
+            request.mode
         };
+        let hits: Vec<(u64, f32)> = match mode {
+            SearchMode::Keyword => self
+                .keywords
+                .search(query)?
+                .into_iter()
+                .map(|h| (h.key, h.score))
+                .collect(),
+            SearchMode::Semantic => self
+                .semantic_hits(query, query.offset + query.limit)?
+                .into_iter()
+                .skip(query.offset)
+                .collect(),
+            SearchMode::Hybrid => {
+                let candidates = HYBRID_CANDIDATES.max(query.offset + query.limit);
+                let mut keyword_query = query.clone();
+                (keyword_query.limit, keyword_query.offset) = (candidates, 0);
+                let keyword: Vec<u64> = self
+                    .keywords
+                    .search(&keyword_query)?
+                    .iter()
+                    .map(|h| h.key)
+                    .collect();
+                let semantic: Vec<u64> = self
+                    .semantic_hits(query, candidates)?
+                    .iter()
+                    .map(|h| h.0)
+                    .collect();
+                reciprocal_rank_fusion(&[&keyword, &semantic], RRF_K)
+                    .into_iter()
+                    .skip(query.offset)
+                    .take(query.limit)
+                    .collect()
+            }
+        };
+        let hits: Vec<KeywordHit> = hits
+            .into_iter()
+            .map(|(key, score)| KeywordHit { key, score })
+            .collect();
         let keys: Vec<u64> = hits.iter().map(|h| h.key).collect();
         let mut papers = self.store.get_by_keys(&keys)?.into_iter();
         let mut out = Vec::with_capacity(hits.len());
@@ -73,5 +123,29 @@ impl Hub {
             });
         }
         Ok(out)
+    }
+
+    /// The `limit` papers nearest in meaning to the query text, within its filters.
+    fn semantic_hits(&self, query: &KeywordQuery, limit: usize) -> Result<Vec<(u64, f32)>> {
+        let semantic = self.semantic()?;
+        let vector = semantic
+            .embedder
+            .embed(&[query.text.as_str()])
+            .map_err(|e| HubError::Invalid(format!("embedding the query: {e}")))?
+            .remove(0);
+        let allowed = if query.filters.is_empty() {
+            None
+        } else {
+            Some(self.keywords.filter_keys(&query.filters)?)
+        };
+        let keep = |key: u64| allowed.as_ref().is_none_or(|set| set.contains(&key));
+        let filter: Option<&(dyn Fn(u64) -> bool + Sync)> =
+            if allowed.is_some() { Some(&keep) } else { None };
+        Ok(semantic
+            .vectors
+            .search(&vector, limit, filter)?
+            .into_iter()
+            .map(|h| (h.key, h.score))
+            .collect())
     }
 }

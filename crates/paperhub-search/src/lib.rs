@@ -5,11 +5,14 @@
 //! title (counted twice), abstract and authors in one field, English stemming, phrase queries, `author:` and
 //! `category:` fields, day ranges, highlighted snippets). It knows papers only through
 //! [`IndexDoc`] and refers to them by the store's integer key; it never reads the store.
-//! Semantic (vector) search and hybrid fusion will live here too, beside it.
+//! Search by meaning lives beside it: the [`VectorIndex`] interface with its exact
+//! [`FlatIndex`], and [`fusion`] of the two rankings.
 
+pub mod fusion;
 mod query;
 mod stem;
 mod tantivy_index;
+pub mod vector;
 
 use std::ops::Range;
 
@@ -18,6 +21,7 @@ use paperhub_core::Paper;
 
 pub use query::{Filters, KeywordQuery};
 pub use tantivy_index::{search_threads, TantivyIndex};
+pub use vector::{Embedder, FlatIndex, HashingEmbedder, VectorHit, VectorIndex};
 
 /// A search operation's result.
 pub type Result<T> = std::result::Result<T, SearchError>;
@@ -112,6 +116,9 @@ pub trait KeywordIndex: Send + Sync {
 
     /// A snippet of `text` around the words of `query`, at most `max_chars` long.
     fn snippet(&self, query: &KeywordQuery, text: &str, max_chars: usize) -> Result<Snippet>;
+
+    /// The keys of every paper that passes `filters` (for narrowing search by meaning).
+    fn filter_keys(&self, filters: &Filters) -> Result<std::collections::HashSet<u64>>;
 
     /// Documents indexed.
     fn num_docs(&self) -> Result<u64>;

@@ -601,6 +601,37 @@ impl KeywordIndex for TantivyIndex {
         })
     }
 
+    fn filter_keys(&self, filters: &Filters) -> Result<std::collections::HashSet<u64>> {
+        let query = KeywordQuery {
+            text: String::new(),
+            filters: filters.clone(),
+            limit: 0,
+            offset: 0,
+        };
+        let Some(q) = self.build_query(&query) else {
+            return Ok(std::collections::HashSet::new());
+        };
+        let searcher = self.reader.searcher();
+        let docs = searcher.search(&q, &tantivy::collector::DocSetCollector)?;
+        let mut columns = HashMap::new();
+        let mut keys = std::collections::HashSet::with_capacity(docs.len());
+        for address in docs {
+            let column = match columns.entry(address.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                    searcher
+                        .segment_reader(address.segment_ord)
+                        .fast_fields()
+                        .u64("key")?,
+                ),
+            };
+            if let Some(key) = column.first(address.doc_id) {
+                keys.insert(key);
+            }
+        }
+        Ok(keys)
+    }
+
     fn num_docs(&self) -> Result<u64> {
         Ok(self.reader.searcher().num_docs())
     }
@@ -750,6 +781,18 @@ mod tests {
         // No words: every paper in range, newest first.
         assert_eq!(keys(&index, "date:2024-01-01.."), vec![2, 1]);
         assert_eq!(keys(&index, "models date:..2023-12-31"), vec![3]);
+    }
+
+    #[test]
+    fn filter_keys_lists_every_paper_a_filter_keeps() {
+        let index = index();
+        let filters = Filters {
+            category: Some("cs.LG".into()),
+            ..Filters::default()
+        };
+        let mut keys: Vec<u64> = index.filter_keys(&filters).unwrap().into_iter().collect();
+        keys.sort();
+        assert_eq!(keys, vec![2, 3]);
     }
 
     #[test]

@@ -293,6 +293,15 @@ impl PaperStore for SqliteStore {
         })
     }
 
+    fn key_of(&self, id: &PaperId) -> Result<Option<u64>> {
+        self.with_conn(|conn| {
+            conn.prepare_cached("SELECT key FROM papers WHERE id = ?1")?
+                .query_row([id.as_str()], |r| r.get::<_, i64>(0))
+                .optional()
+                .map(|k| k.map(|k| k as u64))
+        })
+    }
+
     fn get_by_keys(&self, keys: &[u64]) -> Result<Vec<StoredPaper>> {
         self.with_conn(|conn| {
             let mut stmt = conn.prepare_cached(&format!(
@@ -348,6 +357,69 @@ impl PaperStore for SqliteStore {
                 last_day: parse(last_day),
                 by_format,
             })
+        })
+    }
+
+    fn put_embeddings(&self, model: &str, items: &[(u64, u64, Vec<f32>)]) -> Result<()> {
+        self.with_conn(|conn| {
+            let tx = conn.transaction()?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO embeddings (key, model, seq, vector) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (model, key) DO UPDATE SET seq = excluded.seq, vector = excluded.vector",
+                )?;
+                for (key, seq, vector) in items {
+                    let bytes: Vec<u8> = vector.iter().flat_map(|x| x.to_le_bytes()).collect();
+                    stmt.execute(params![*key as i64, model, *seq as i64, bytes])?;
+                }
+            }
+            tx.commit()
+        })
+    }
+
+    fn papers_to_embed(&self, model: &str, limit: usize) -> Result<Vec<StoredPaper>> {
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT p.key, p.seq, p.id, p.listed_on, p.meta FROM papers p \
+                 LEFT JOIN embeddings e ON e.model = ?1 AND e.key = p.key \
+                 WHERE e.key IS NULL OR e.seq < p.seq ORDER BY p.key LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![model, limit as i64], row_to_stored)?;
+            rows.collect()
+        })
+    }
+
+    fn embeddings(
+        &self,
+        model: &str,
+        after_key: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, Vec<f32>)>> {
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT key, vector FROM embeddings WHERE model = ?1 AND key > ?2 ORDER BY key LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(params![model, after_key as i64, limit as i64], |row| {
+                let key: i64 = row.get(0)?;
+                let bytes: Vec<u8> = row.get(1)?;
+                let vector = bytes
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect();
+                Ok((key as u64, vector))
+            })?;
+            rows.collect()
+        })
+    }
+
+    fn embedding_count(&self, model: &str) -> Result<u64> {
+        self.with_conn(|conn| {
+            conn.query_row(
+                "SELECT COUNT(*) FROM embeddings WHERE model = ?1",
+                [model],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
         })
     }
 

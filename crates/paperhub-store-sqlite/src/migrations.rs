@@ -7,8 +7,13 @@
 use anyhow::Context;
 use rusqlite::Connection;
 
-const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_papers", include_str!("../migrations/0001_papers.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_papers", include_str!("../migrations/0001_papers.sql")),
+    (
+        "0002_embeddings",
+        include_str!("../migrations/0002_embeddings.sql"),
+    ),
+];
 
 /// Applies every migration newer than the database's `user_version`.
 pub fn apply(conn: &mut Connection) -> anyhow::Result<()> {

@@ -58,6 +58,49 @@ pub fn run_all<S: PaperStore>(fresh: impl Fn() -> S) {
     papers_are_found_by_hub_id_arxiv_id_and_source_id(&fresh());
     state_values_persist_and_update(&fresh());
     stats_count_papers_days_and_formats(&fresh());
+    embeddings_are_kept_per_model_and_redone_when_a_paper_changes(&fresh());
+}
+
+/// Embeddings: stored per model, listed for loading, and asked for again after a change.
+pub fn embeddings_are_kept_per_model_and_redone_when_a_paper_changes(store: &dyn PaperStore) {
+    store
+        .upsert_batch(&[arxiv("2401.00001v1", "One"), arxiv("2401.00002v1", "Two")])
+        .unwrap();
+    let todo = store.papers_to_embed("m", 10).unwrap();
+    assert_eq!(todo.len(), 2);
+    let items: Vec<(u64, u64, Vec<f32>)> = todo
+        .iter()
+        .map(|p| (p.key, p.seq, vec![p.key as f32, 0.5]))
+        .collect();
+    store.put_embeddings("m", &items).unwrap();
+    assert!(
+        store.papers_to_embed("m", 10).unwrap().is_empty(),
+        "nothing left to embed"
+    );
+    assert_eq!(
+        store.papers_to_embed("other-model", 10).unwrap().len(),
+        2,
+        "per model"
+    );
+    assert_eq!(store.embedding_count("m").unwrap(), 2);
+    let loaded = store.embeddings("m", 0, 10).unwrap();
+    assert_eq!(loaded.len(), 2);
+    assert_eq!(
+        loaded[0].1,
+        vec![loaded[0].0 as f32, 0.5],
+        "vectors come back bit for bit"
+    );
+    assert_eq!(
+        store.embeddings("m", loaded[0].0, 10).unwrap().len(),
+        1,
+        "paging by key"
+    );
+    store
+        .upsert_batch(&[arxiv("2401.00001v2", "One, revised")])
+        .unwrap();
+    let again = store.papers_to_embed("m", 10).unwrap();
+    assert_eq!(again.len(), 1, "a changed paper is embedded again");
+    assert_eq!(again[0].paper.meta.title, "One, revised");
 }
 
 /// Idempotent upsert.
@@ -225,6 +268,7 @@ pub fn papers_are_found_by_hub_id_arxiv_id_and_source_id(store: &dyn PaperStore)
         store.find("4983").unwrap().expect("by source id").id,
         beir_id
     );
+    assert_eq!(store.key_of(&beir_id).unwrap(), Some(added.changed[0].key));
     assert_eq!(
         store
             .find("hep-th/9901001")

@@ -98,6 +98,9 @@ pub trait PaperStore: Send + Sync {
     /// source id.
     fn find(&self, id: &str) -> Result<Option<Paper>>;
 
+    /// The store's key for the paper with this hub id.
+    fn key_of(&self, id: &PaperId) -> Result<Option<u64>>;
+
     /// The papers with these keys, in the order asked; unknown keys are skipped.
     fn get_by_keys(&self, keys: &[u64]) -> Result<Vec<StoredPaper>>;
 
@@ -109,6 +112,19 @@ pub trait PaperStore: Send + Sync {
 
     /// Counts.
     fn stats(&self) -> Result<StoreStats>;
+
+    /// Stores embeddings made by `model`: `(key, the paper's seq when embedded, vector)`.
+    fn put_embeddings(&self, model: &str, items: &[(u64, u64, Vec<f32>)]) -> Result<()>;
+
+    /// Up to `limit` papers (by key) that have no embedding by `model`, or changed since theirs.
+    fn papers_to_embed(&self, model: &str, limit: usize) -> Result<Vec<StoredPaper>>;
+
+    /// Up to `limit` embeddings by `model` of papers with keys above `after_key`, by key.
+    fn embeddings(&self, model: &str, after_key: u64, limit: usize)
+        -> Result<Vec<(u64, Vec<f32>)>>;
+
+    /// How many papers have an embedding by `model`.
+    fn embedding_count(&self, model: &str) -> Result<u64>;
 
     /// A small persistent value, such as where a harvest stopped.
     fn get_state(&self, name: &str) -> Result<Option<String>>;

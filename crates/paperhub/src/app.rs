@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use paperhub_embed::model_files::ModelFiles;
 use paperhub_hub::Hub;
-use paperhub_search::TantivyIndex;
+use paperhub_search::{FlatIndex, TantivyIndex};
 use paperhub_store_sqlite::SqliteStore;
 
 use crate::progress::Progress;
@@ -49,6 +50,52 @@ impl Context {
         } else {
             None
         });
+        Ok(hub)
+    }
+}
+
+/// The name stored with each vector of the embedding model.
+pub const MODEL_ID: &str = "all-MiniLM-L6-v2";
+
+/// all-MiniLM-L6-v2 (paperhub-embed) as the hub's [`paperhub_search::Embedder`].
+struct MiniLm(paperhub_embed::Embedder);
+
+impl paperhub_search::Embedder for MiniLm {
+    fn model_id(&self) -> &str {
+        MODEL_ID
+    }
+
+    fn dimensions(&self) -> usize {
+        paperhub_embed::DIMENSIONS
+    }
+
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+        self.0.embed(texts).map_err(|e| e.to_string())
+    }
+}
+
+impl Context {
+    /// Whether the embedding model is installed where paperhub looks for it.
+    pub fn model_installed(&self) -> bool {
+        ModelFiles::locate(&self.model_dir()).is_ok()
+    }
+
+    /// Opens the hub as [`Context::open_hub`] does and, when the embedding model is installed,
+    /// loads it and the stored paper vectors for search by meaning.
+    pub fn open_hub_with_model(&self) -> anyhow::Result<Hub> {
+        let hub = self.open_hub()?;
+        if !self.model_installed() {
+            return Ok(hub);
+        }
+        let dir = self.model_dir();
+        let model = paperhub_embed::Embedder::load(&dir)
+            .with_context(|| format!("loading the embedding model from {}", dir.display()))?;
+        let hub = hub.with_semantic(
+            Arc::new(MiniLm(model)),
+            Arc::new(FlatIndex::new(paperhub_embed::DIMENSIONS)),
+        );
+        hub.load_vectors()
+            .context("loading the stored paper vectors")?;
         Ok(hub)
     }
 }

@@ -48,6 +48,10 @@ enum Command {
     Search(commands::search::SearchArgs),
     /// Show one paper by hub id, arXiv id or source id.
     Show(commands::show::ShowArgs),
+    /// Papers nearest in meaning to one paper (needs the embedding model).
+    Similar(commands::similar::SimilarArgs),
+    /// Embed every paper that has no vector yet (ingest does this when the model is installed).
+    Embed(commands::embed::EmbedArgs),
     /// Count what the hub holds.
     Stats(commands::stats::StatsArgs),
     /// Merge the search index's segments (ingest does this after bulk imports).
@@ -68,6 +72,8 @@ fn main() -> ExitCode {
         Command::Harvest(args) => commands::harvest::run(&ctx, args),
         Command::Search(args) => commands::search::run(&ctx, args),
         Command::Show(args) => commands::show::run(&ctx, args),
+        Command::Similar(args) => commands::similar::run(&ctx, args),
+        Command::Embed(args) => commands::embed::run(&ctx, args),
         Command::Stats(args) => commands::stats::run(&ctx, args),
         Command::Compact(args) => commands::compact::run(&ctx, args),
         Command::Model(args) => commands::model::run(&ctx, args),

@@ -271,3 +271,131 @@ fn a_harvest_resumes_from_its_checkpoint_and_the_next_one_continues_from_its_end
     let _ = ureq::get(&format!("{base}/stop")).call();
     server.join().unwrap();
 }
+
+fn semantic_parts() -> Parts {
+    let p = parts();
+    let hub = p.hub.clone().with_semantic(
+        Arc::new(paperhub_search::HashingEmbedder),
+        Arc::new(paperhub_search::FlatIndex::new(64)),
+    );
+    Parts { hub, ..p }
+}
+
+fn search_mode(hub: &Hub, text: &str, mode: SearchMode) -> Vec<String> {
+    let request = SearchRequest {
+        query: KeywordQuery::parse(text).unwrap(),
+        mode,
+        snippets: false,
+    };
+    hub.search(&request)
+        .unwrap()
+        .into_iter()
+        .map(|h| h.paper.id.to_string())
+        .collect()
+}
+
+fn three_papers(hub: &Hub) {
+    let records = [
+        paper(
+            "2401.00001",
+            "Machine unlearning",
+            "Forgetting training data in neural networks.",
+        ),
+        paper(
+            "2401.00002",
+            "Continual learning",
+            "Learning new tasks without forgetting old ones.",
+        ),
+        paper(
+            "2401.00003",
+            "Object detection",
+            "Real-time detection of objects in images.",
+        ),
+    ];
+    hub.ingest(records.into_iter().map(Ok), 10, &mut NoObserver)
+        .unwrap();
+}
+
+#[test]
+fn embedding_is_resumable_and_redoes_changed_papers() {
+    let p = semantic_parts();
+    three_papers(&p.hub);
+    assert_eq!(p.hub.embed_missing(2, |_, _| {}).unwrap(), 3);
+    assert_eq!(
+        p.hub.embed_missing(2, |_, _| {}).unwrap(),
+        0,
+        "nothing left"
+    );
+    assert_eq!(p.hub.stats().unwrap().embedded, Some(3));
+    p.hub
+        .ingest(
+            [Ok(paper(
+                "2401.00003v2",
+                "Object detection, revised",
+                "Faster.",
+            ))],
+            10,
+            &mut NoObserver,
+        )
+        .unwrap();
+    assert_eq!(
+        p.hub.embed_missing(2, |_, _| {}).unwrap(),
+        1,
+        "the changed paper is embedded again"
+    );
+    // A hub opened afresh on the same store finds the vectors without embedding again.
+    let reopened = Hub::new(p.store.clone(), p.index.clone()).with_semantic(
+        Arc::new(paperhub_search::HashingEmbedder),
+        Arc::new(paperhub_search::FlatIndex::new(64)),
+    );
+    assert_eq!(reopened.load_vectors().unwrap(), 3);
+    assert_eq!(reopened.embed_missing(2, |_, _| {}).unwrap(), 0);
+}
+
+#[test]
+fn semantic_and_hybrid_modes_rank_by_meaning_and_honour_filters() {
+    let p = semantic_parts();
+    three_papers(&p.hub);
+    p.hub.embed_missing(10, |_, _| {}).unwrap();
+    let semantic = search_mode(&p.hub, "forgetting training data", SearchMode::Semantic);
+    assert_eq!(semantic[0], "2401.00001");
+    assert_eq!(semantic.len(), 3, "every paper has some similarity");
+    let hybrid = search_mode(&p.hub, "forgetting training data", SearchMode::Hybrid);
+    assert_eq!(hybrid[0], "2401.00001");
+    let filtered = search_mode(&p.hub, "forgetting date:..2000-01-01", SearchMode::Semantic);
+    assert!(
+        filtered.is_empty(),
+        "filters narrow search by meaning too: {filtered:?}"
+    );
+}
+
+#[test]
+fn similar_papers_exclude_the_paper_itself() {
+    let p = semantic_parts();
+    three_papers(&p.hub);
+    p.hub.embed_missing(10, |_, _| {}).unwrap();
+    let (paper, similar) = p.hub.similar("2401.00001", 5).unwrap().unwrap();
+    assert_eq!(paper.id.as_str(), "2401.00001");
+    let ids: Vec<&str> = similar.iter().map(|h| h.paper.id.as_str()).collect();
+    assert_eq!(ids.len(), 2);
+    assert!(!ids.contains(&"2401.00001"));
+    assert!(p.hub.similar("9999.99999", 5).unwrap().is_none());
+}
+
+#[test]
+fn search_by_meaning_without_a_model_says_how_to_install_it() {
+    let p = parts();
+    three_papers(&p.hub);
+    let request = SearchRequest {
+        query: KeywordQuery::parse("forgetting").unwrap(),
+        mode: SearchMode::Semantic,
+        snippets: false,
+    };
+    let error = p.hub.search(&request).unwrap_err().to_string();
+    assert!(error.contains("paperhub model install"), "{error}");
+    assert_eq!(
+        search_mode(&p.hub, "forgetting", SearchMode::Keyword).len(),
+        2,
+        "keyword search still works"
+    );
+}

@@ -34,6 +34,11 @@ pub struct IngestArgs {
     #[arg(long, default_value_t = DEFAULT_BATCH_SIZE)]
     batch_size: usize,
 
+    /// Do not embed the new papers, even when the embedding model is installed (`paperhub
+    /// embed` does it later).
+    #[arg(long)]
+    no_embed: bool,
+
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -100,7 +105,12 @@ fn read_ahead(records: FileRecords) -> mpsc::Receiver<Chunk> {
 /// Runs `paperhub ingest`.
 pub fn run(ctx: &Context, args: IngestArgs) -> anyhow::Result<ExitCode> {
     let files = expand_paths(&args.paths)?;
-    let hub = ctx.open_hub()?;
+    let embed = !args.no_embed && ctx.model_installed();
+    let hub = if embed {
+        ctx.open_hub_with_model()?
+    } else {
+        ctx.open_hub()?
+    };
     let options = ReadOptions {
         format: args.format,
         date: args.date,
@@ -157,6 +167,11 @@ pub fn run(ctx: &Context, args: IngestArgs) -> anyhow::Result<ExitCode> {
         .context("merging the search index's segments")?;
     compacting.finish(None);
     let seconds = started.elapsed().as_secs_f64();
+    let embedded = if embed {
+        crate::commands::embed::embed_missing(ctx, &hub)?
+    } else {
+        0
+    };
     let ok = summary.rejected == 0 && failed_files == 0;
     if args.json {
         let json = serde_json::json!({
@@ -166,6 +181,7 @@ pub fn run(ctx: &Context, args: IngestArgs) -> anyhow::Result<ExitCode> {
             "updated": summary.updated,
             "unchanged": summary.unchanged,
             "rejected": summary.rejected,
+            "embedded": embedded,
             "seconds": seconds,
         });
         println!("{json}");

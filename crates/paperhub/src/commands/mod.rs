@@ -1,9 +1,11 @@
 //! One module per subcommand.
 
 pub mod compact;
+pub mod embed;
 pub mod harvest;
 pub mod ingest;
 pub mod model;
 pub mod search;
 pub mod show;
+pub mod similar;
 pub mod stats;

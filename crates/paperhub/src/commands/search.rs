@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
-use paperhub_hub::{Hub, SearchHit, SearchMode, SearchRequest};
+use paperhub_hub::{Hub, SearchHit, SearchMode, SearchRequest, MODEL_MISSING};
 use paperhub_search::{KeywordQuery, Snippet};
 use serde_json::json;
 
@@ -37,9 +37,9 @@ pub struct SearchArgs {
     #[arg(long, default_value_t = 0)]
     offset: usize,
 
-    /// How to search.
-    #[arg(long, value_enum, default_value_t = Mode::Keyword)]
-    mode: Mode,
+    /// How to search [default: hybrid when the embedding model is installed, else keyword].
+    #[arg(long, value_enum)]
+    mode: Option<Mode>,
 
     /// Only papers with this author.
     #[arg(long)]
@@ -63,22 +63,38 @@ pub struct SearchArgs {
 }
 
 /// Search modes on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Mode {
     /// BM25 over title, abstract and authors.
     Keyword,
+    /// Nearest in meaning (sentence embeddings; needs the model).
+    Semantic,
+    /// Both, fused by reciprocal rank (needs the model).
+    Hybrid,
+}
+
+impl Mode {
+    fn as_str(self) -> &'static str {
+        match self {
+            Mode::Keyword => "keyword",
+            Mode::Semantic => "semantic",
+            Mode::Hybrid => "hybrid",
+        }
+    }
 }
 
 impl From<Mode> for SearchMode {
     fn from(mode: Mode) -> Self {
         match mode {
             Mode::Keyword => SearchMode::Keyword,
+            Mode::Semantic => SearchMode::Semantic,
+            Mode::Hybrid => SearchMode::Hybrid,
         }
     }
 }
 
 impl SearchArgs {
-    fn request(&self, text: &str, snippets: bool) -> anyhow::Result<SearchRequest> {
+    fn request(&self, text: &str, mode: Mode, snippets: bool) -> anyhow::Result<SearchRequest> {
         let mut query = KeywordQuery::parse(text).map_err(anyhow::Error::msg)?;
         query.limit = self.limit as usize;
         query.offset = self.offset;
@@ -89,7 +105,7 @@ impl SearchArgs {
         f.until = self.until.or(f.until);
         Ok(SearchRequest {
             query,
-            mode: self.mode.into(),
+            mode: mode.into(),
             snippets,
         })
     }
@@ -97,15 +113,28 @@ impl SearchArgs {
 
 /// Runs `paperhub search`.
 pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
-    let hub = ctx.open_hub()?;
+    let installed = ctx.model_installed();
+    let mode = args.mode.unwrap_or(if installed {
+        Mode::Hybrid
+    } else {
+        Mode::Keyword
+    });
+    if mode != Mode::Keyword && !installed {
+        anyhow::bail!("{MODEL_MISSING}");
+    }
+    let hub = if mode == Mode::Keyword {
+        ctx.open_hub()?
+    } else {
+        ctx.open_hub_with_model()?
+    };
     if let Some(file) = &args.queries {
-        return run_batch(&hub, &args, file);
+        return run_batch(&hub, &args, mode, file);
     }
     let text = args
         .query
         .as_deref()
         .expect("invariant: clap requires a query without --queries");
-    let hits = hub.search(&args.request(text, true)?)?;
+    let hits = hub.search(&args.request(text, mode, true)?)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.json {
@@ -113,7 +142,7 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
         writeln!(
             out,
             "{}",
-            json!({ "query": text, "mode": "keyword", "results": results })
+            json!({ "query": text, "mode": mode.as_str(), "results": results })
         )?;
     } else if hits.is_empty() {
         writeln!(out, "no papers match `{text}`")?;
@@ -126,7 +155,7 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_batch(hub: &Hub, args: &SearchArgs, file: &PathBuf) -> anyhow::Result<ExitCode> {
+fn run_batch(hub: &Hub, args: &SearchArgs, mode: Mode, file: &PathBuf) -> anyhow::Result<ExitCode> {
     let input = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -137,7 +166,7 @@ fn run_batch(hub: &Hub, args: &SearchArgs, file: &PathBuf) -> anyhow::Result<Exi
             continue;
         }
         let request = args
-            .request(text, false)
+            .request(text, mode, false)
             .with_context(|| format!("{}:{}", file.display(), number + 1))?;
         let hits = hub.search(&request)?;
         let results: Vec<_> = hits

@@ -17,7 +17,11 @@ pub struct StatsArgs {
 /// Runs `paperhub stats`.
 pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitCode> {
     let hub = ctx.open_hub()?;
-    let stats = hub.stats()?;
+    let mut stats = hub.stats()?;
+    if ctx.model_installed() {
+        // Counted in the store: loading the model and every vector only to count is waste.
+        stats.embedded = Some(hub.store().embedding_count(crate::app::MODEL_ID)?);
+    }
     if args.json {
         println!("{}", serde_json::to_string(&stats)?);
         return Ok(ExitCode::SUCCESS);
@@ -30,6 +34,10 @@ pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitCode> {
             println!("days:          {} ({first} to {last})", stats.store.days)
         }
         _ => println!("days:          0"),
+    }
+    match stats.embedded {
+        Some(n) => println!("embedded:      {n}"),
+        None => println!("embedded:      - (no embedding model: `paperhub model install`)"),
     }
     for (format, count) in &stats.store.by_format {
         println!("  from {format:<11} {count}");

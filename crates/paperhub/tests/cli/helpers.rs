@@ -10,12 +10,14 @@ pub const SEED: &str = "seed/000_446ad54c0b8c9ae7.txt";
 /// A data directory for one test, and the binary pointed at it.
 pub struct Hub {
     pub dir: tempfile::TempDir,
+    model_dir: Option<PathBuf>,
 }
 
 impl Hub {
     pub fn new() -> Self {
         Hub {
             dir: tempfile::tempdir().unwrap(),
+            model_dir: None,
         }
     }
 
@@ -26,7 +28,28 @@ impl Hub {
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_paperhub"));
         cmd.arg("--data-dir").arg(self.data_dir());
+        // Keyword-only unless a test asks for the model (see `with_model`).
+        cmd.env_remove("PAPERHUB_MODEL_DIR");
+        if let Some(dir) = &self.model_dir {
+            cmd.env("PAPERHUB_MODEL_DIR", dir);
+        }
         cmd
+    }
+
+    /// The same hub with the real embedding model: `PAPERHUB_MODEL_DIR` if set (scripts/test
+    /// sets it), else `target/paperhub-model`, installed with `paperhub model install`.
+    pub fn with_model(mut self) -> Self {
+        let dir = std::env::var_os("PAPERHUB_MODEL_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                PathBuf::from(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../target/paperhub-model"
+                ))
+            });
+        self.model_dir = Some(dir);
+        self.ok(&["--quiet", "model", "install"]);
+        self
     }
 
     pub fn run(&self, args: &[&str]) -> Output {

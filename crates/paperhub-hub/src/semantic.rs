@@ -1,0 +1,151 @@
+//! Search by meaning: embedding papers, keeping their vectors, finding near neighbours.
+//!
+//! Vectors are stored durably with the papers (the store), per model, and loaded into the
+//! vector index when the hub opens. Embedding is resumable: each batch is committed, and a
+//! paper changed since its vector was made is embedded again.
+
+use std::sync::Arc;
+
+use paperhub_core::Paper;
+use paperhub_search::{Embedder, VectorIndex};
+
+use crate::search::SearchHit;
+use crate::{Hub, HubError, Result};
+
+/// How many stored vectors are read at a time when the hub opens.
+const LOAD_CHUNK: usize = 10_000;
+
+/// The model and the vector index, when the hub has them.
+#[derive(Clone)]
+pub(crate) struct Semantic {
+    pub(crate) embedder: Arc<dyn Embedder>,
+    pub(crate) vectors: Arc<dyn VectorIndex>,
+}
+
+/// The text a paper is embedded from: its title and abstract.
+pub fn document_text(paper: &Paper) -> String {
+    format!("{}. {}", paper.meta.title, paper.meta.abstract_text)
+}
+
+/// What a request for search by meaning says when the model is not there.
+pub const MODEL_MISSING: &str =
+    "search by meaning needs the embedding model, which is not installed: run `paperhub model install` \
+     (keyword search works without it: --mode keyword)";
+
+impl Hub {
+    /// Adds search by meaning: `embedder` makes the vectors, `vectors` finds neighbours. Call
+    /// [`Hub::load_vectors`] next.
+    pub fn with_semantic(
+        mut self,
+        embedder: Arc<dyn Embedder>,
+        vectors: Arc<dyn VectorIndex>,
+    ) -> Self {
+        self.semantic = Some(Semantic { embedder, vectors });
+        self
+    }
+
+    /// Whether the hub can search by meaning.
+    pub fn has_semantic(&self) -> bool {
+        self.semantic.is_some()
+    }
+
+    pub(crate) fn semantic(&self) -> Result<&Semantic> {
+        self.semantic
+            .as_ref()
+            .ok_or_else(|| HubError::Invalid(MODEL_MISSING.into()))
+    }
+
+    /// Loads the stored vectors of the hub's model into the vector index. Returns how many.
+    pub fn load_vectors(&self) -> Result<u64> {
+        let semantic = self.semantic()?;
+        let model = semantic.embedder.model_id();
+        let mut after = 0;
+        let mut loaded = 0;
+        loop {
+            let chunk = self.store.embeddings(model, after, LOAD_CHUNK)?;
+            let Some(last) = chunk.last() else { break };
+            after = last.0;
+            loaded += chunk.len() as u64;
+            semantic.vectors.upsert(&chunk)?;
+        }
+        Ok(loaded)
+    }
+
+    /// Embeds every paper that has no vector from the hub's model (or changed since), `batch`
+    /// papers at a time, each batch committed to the store and the vector index. An
+    /// interrupted run resumes where it stopped. `progress(done, total)`; returns how many.
+    pub fn embed_missing(&self, batch: usize, mut progress: impl FnMut(u64, u64)) -> Result<u64> {
+        let semantic = self.semantic()?;
+        let model = semantic.embedder.model_id().to_owned();
+        let total = self
+            .store
+            .stats()?
+            .papers
+            .saturating_sub(self.store.embedding_count(&model)?);
+        let mut done = 0;
+        loop {
+            let papers = self.store.papers_to_embed(&model, batch.max(1))?;
+            if papers.is_empty() {
+                return Ok(done);
+            }
+            let texts: Vec<String> = papers.iter().map(|p| document_text(&p.paper)).collect();
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let vectors = semantic
+                .embedder
+                .embed(&refs)
+                .map_err(|e| HubError::Invalid(format!("embedding papers: {e}")))?;
+            let items: Vec<(u64, u64, Vec<f32>)> = papers
+                .iter()
+                .zip(vectors)
+                .map(|(p, v)| (p.key, p.seq, v))
+                .collect();
+            self.store.put_embeddings(&model, &items)?;
+            let for_index: Vec<(u64, Vec<f32>)> =
+                items.into_iter().map(|(k, _, v)| (k, v)).collect();
+            semantic.vectors.upsert(&for_index)?;
+            done += papers.len() as u64;
+            progress(done, total.max(done));
+        }
+    }
+
+    /// The papers nearest in meaning to the paper known by `id`, nearest first; `None` if no
+    /// such paper.
+    pub fn similar(&self, id: &str, limit: usize) -> Result<Option<(Paper, Vec<SearchHit>)>> {
+        let semantic = self.semantic()?;
+        let Some(paper) = self.find_paper(id)? else {
+            return Ok(None);
+        };
+        let key = self.store.key_of(&paper.id)?;
+        let vector = match key.and_then(|k| semantic.vectors.get(k)) {
+            Some(v) => v,
+            None => {
+                let text = document_text(&paper);
+                semantic
+                    .embedder
+                    .embed(&[text.as_str()])
+                    .map_err(|e| HubError::Invalid(format!("embedding the paper: {e}")))?
+                    .remove(0)
+            }
+        };
+        let hits = semantic.vectors.search(&vector, limit + 1, None)?;
+        let keys: Vec<u64> = hits
+            .iter()
+            .map(|h| h.key)
+            .filter(|k| Some(*k) != key)
+            .take(limit)
+            .collect();
+        let scores: std::collections::HashMap<u64, f32> =
+            hits.iter().map(|h| (h.key, h.score)).collect();
+        let similar = self
+            .store
+            .get_by_keys(&keys)?
+            .into_iter()
+            .map(|p| SearchHit {
+                score: scores[&p.key],
+                paper: p.paper,
+                snippet: None,
+            })
+            .collect();
+        Ok(Some((paper, similar)))
+    }
+}

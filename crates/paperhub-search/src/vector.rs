@@ -1,0 +1,294 @@
+//! Search by meaning: nearest neighbours among paper embeddings.
+//!
+//! [`VectorIndex`] is the interface; [`FlatIndex`] is its exact implementation, which compares
+//! the query with every vector (a dot product: vectors are L2-normalised, so it is the cosine).
+//! Exact search is right for hubs of up to a few hundred thousand papers; an approximate index
+//! for millions will implement the same trait.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use crate::{Result, SearchError};
+
+/// Turns text into vectors: the sentence-embedding model, behind an interface so that the
+/// hub's logic is tested with a small deterministic stand-in ([`HashingEmbedder`]).
+pub trait Embedder: Send + Sync {
+    /// A name for the model; stored with each vector, so another model's vectors are redone.
+    fn model_id(&self) -> &str;
+    /// The length of its vectors.
+    fn dimensions(&self) -> usize;
+    /// L2-normalised vectors of `texts`, in order.
+    fn embed(&self, texts: &[&str]) -> std::result::Result<Vec<Vec<f32>>, String>;
+}
+
+/// A deterministic embedder for tests: hashed lower-cased words, L2-normalised. Texts that
+/// share words are close; it knows nothing of meaning.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HashingEmbedder;
+
+impl Embedder for HashingEmbedder {
+    fn model_id(&self) -> &str {
+        "hashing-test-embedder"
+    }
+
+    fn dimensions(&self) -> usize {
+        64
+    }
+
+    fn embed(&self, texts: &[&str]) -> std::result::Result<Vec<Vec<f32>>, String> {
+        Ok(texts
+            .iter()
+            .map(|text| {
+                let mut v = vec![0.0f32; 64];
+                for word in text
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| w.len() > 2)
+                {
+                    let mut h: u32 = 2_166_136_261;
+                    for b in word.to_lowercase().bytes() {
+                        h = (h ^ u32::from(b)).wrapping_mul(16_777_619);
+                    }
+                    v[(h % 64) as usize] += 1.0;
+                }
+                let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
+                v.iter().map(|x| x / norm).collect()
+            })
+            .collect())
+    }
+}
+
+/// One vector hit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VectorHit {
+    /// The store's key for the paper.
+    pub key: u64,
+    /// Cosine similarity to the query (higher is closer).
+    pub score: f32,
+}
+
+/// A filter on keys: `true` keeps the paper.
+pub type KeyFilter<'a> = &'a (dyn Fn(u64) -> bool + Sync);
+
+/// An index of paper embeddings.
+pub trait VectorIndex: Send + Sync {
+    /// The length of every vector.
+    fn dimensions(&self) -> usize;
+
+    /// Adds or replaces vectors by key.
+    fn upsert(&self, items: &[(u64, Vec<f32>)]) -> Result<()>;
+
+    /// The `limit` nearest vectors to `query`, closest first, among the keys `allow` keeps.
+    fn search(
+        &self,
+        query: &[f32],
+        limit: usize,
+        allow: Option<KeyFilter<'_>>,
+    ) -> Result<Vec<VectorHit>>;
+
+    /// The vector stored for `key`.
+    fn get(&self, key: u64) -> Option<Vec<f32>>;
+
+    /// Vectors held.
+    fn len(&self) -> usize;
+
+    /// Whether it holds no vector.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(Default)]
+struct Flat {
+    keys: Vec<u64>,
+    /// `keys.len() * dimensions` floats, row by row.
+    vectors: Vec<f32>,
+    rows: HashMap<u64, usize>,
+}
+
+/// Exact nearest-neighbour search over vectors held in memory.
+pub struct FlatIndex {
+    dimensions: usize,
+    inner: RwLock<Flat>,
+}
+
+impl FlatIndex {
+    /// An empty index of `dimensions`-long vectors.
+    pub fn new(dimensions: usize) -> Self {
+        Self {
+            dimensions,
+            inner: RwLock::new(Flat::default()),
+        }
+    }
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    // Four accumulators let the compiler vectorise without reordering one long sum.
+    let mut acc = [0.0f32; 4];
+    let chunks = a.len() / 4 * 4;
+    for i in (0..chunks).step_by(4) {
+        acc[0] += a[i] * b[i];
+        acc[1] += a[i + 1] * b[i + 1];
+        acc[2] += a[i + 2] * b[i + 2];
+        acc[3] += a[i + 3] * b[i + 3];
+    }
+    let tail: f32 = a[chunks..]
+        .iter()
+        .zip(&b[chunks..])
+        .map(|(x, y)| x * y)
+        .sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+impl VectorIndex for FlatIndex {
+    fn dimensions(&self) -> usize {
+        self.dimensions
+    }
+
+    fn upsert(&self, items: &[(u64, Vec<f32>)]) -> Result<()> {
+        let mut flat = self
+            .inner
+            .write()
+            .map_err(|_| SearchError::Corrupt("vector index lock poisoned".into()))?;
+        for (key, vector) in items {
+            if vector.len() != self.dimensions {
+                return Err(SearchError::InvalidQuery(format!(
+                    "vector for paper {key} has {} dimensions, the index {}",
+                    vector.len(),
+                    self.dimensions
+                )));
+            }
+            match flat.rows.get(key).copied() {
+                Some(row) => {
+                    let start = row * self.dimensions;
+                    flat.vectors[start..start + self.dimensions].copy_from_slice(vector);
+                }
+                None => {
+                    let row = flat.keys.len();
+                    flat.keys.push(*key);
+                    flat.vectors.extend_from_slice(vector);
+                    flat.rows.insert(*key, row);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn search(
+        &self,
+        query: &[f32],
+        limit: usize,
+        allow: Option<KeyFilter<'_>>,
+    ) -> Result<Vec<VectorHit>> {
+        if query.len() != self.dimensions {
+            return Err(SearchError::InvalidQuery(format!(
+                "query vector has {} dimensions, the index {}",
+                query.len(),
+                self.dimensions
+            )));
+        }
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let flat = self
+            .inner
+            .read()
+            .map_err(|_| SearchError::Corrupt("vector index lock poisoned".into()))?;
+        // A bounded min-heap of the best `limit` hits.
+        let mut best: std::collections::BinaryHeap<std::cmp::Reverse<Scored>> =
+            std::collections::BinaryHeap::with_capacity(limit + 1);
+        for (row, key) in flat.keys.iter().enumerate() {
+            if allow.is_some_and(|keep| !keep(*key)) {
+                continue;
+            }
+            let start = row * self.dimensions;
+            let score = dot(query, &flat.vectors[start..start + self.dimensions]);
+            if best.len() < limit {
+                best.push(std::cmp::Reverse(Scored(score, *key)));
+            } else if best.peek().is_some_and(|worst| score > worst.0 .0) {
+                best.pop();
+                best.push(std::cmp::Reverse(Scored(score, *key)));
+            }
+        }
+        let mut hits: Vec<VectorHit> = best
+            .into_iter()
+            .map(|std::cmp::Reverse(Scored(score, key))| VectorHit { key, score })
+            .collect();
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.key.cmp(&b.key)));
+        Ok(hits)
+    }
+
+    fn get(&self, key: u64) -> Option<Vec<f32>> {
+        let flat = self.inner.read().ok()?;
+        let row = *flat.rows.get(&key)?;
+        let start = row * self.dimensions;
+        Some(flat.vectors[start..start + self.dimensions].to_vec())
+    }
+
+    fn len(&self) -> usize {
+        self.inner.read().map(|f| f.keys.len()).unwrap_or(0)
+    }
+}
+
+/// A score and key ordered by score (then key), for the heap.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Scored(f32, u64);
+
+impl Eq for Scored {}
+
+impl PartialOrd for Scored {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Scored {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0).then(other.1.cmp(&self.1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(v: &[f32]) -> Vec<f32> {
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.iter().map(|x| x / norm).collect()
+    }
+
+    #[test]
+    fn finds_the_nearest_vectors_first_and_honours_the_filter() {
+        let index = FlatIndex::new(3);
+        index
+            .upsert(&[
+                (1, unit(&[1.0, 0.0, 0.0])),
+                (2, unit(&[0.9, 0.1, 0.0])),
+                (3, unit(&[0.0, 1.0, 0.0])),
+            ])
+            .unwrap();
+        let hits = index.search(&unit(&[1.0, 0.05, 0.0]), 2, None).unwrap();
+        assert_eq!(hits.iter().map(|h| h.key).collect::<Vec<_>>(), vec![1, 2]);
+        assert!(hits[0].score > hits[1].score);
+        let odd = |k: u64| k % 2 == 1;
+        let hits = index
+            .search(&unit(&[1.0, 0.05, 0.0]), 2, Some(&odd))
+            .unwrap();
+        assert_eq!(hits.iter().map(|h| h.key).collect::<Vec<_>>(), vec![1, 3]);
+    }
+
+    #[test]
+    fn upserting_a_key_again_replaces_its_vector() {
+        let index = FlatIndex::new(2);
+        index.upsert(&[(7, unit(&[1.0, 0.0]))]).unwrap();
+        index.upsert(&[(7, unit(&[0.0, 1.0]))]).unwrap();
+        assert_eq!(index.len(), 1);
+        assert_eq!(index.get(7).unwrap(), vec![0.0, 1.0]);
+    }
+
+    #[test]
+    fn vectors_of_the_wrong_length_are_refused() {
+        let index = FlatIndex::new(2);
+        assert!(index.upsert(&[(1, vec![1.0, 0.0, 0.0])]).is_err());
+        assert!(index.search(&[1.0], 1, None).is_err());
+    }
+}

@@ -1,0 +1,105 @@
+//! Search by meaning with the real model, end to end.
+
+use crate::helpers::{path_str, shared, stderr, Hub, SEED};
+
+#[test]
+fn a_question_in_other_words_finds_the_machine_unlearning_papers_first() {
+    let hub = Hub::new().with_model();
+    let summary = hub.json(&[
+        "--quiet",
+        "ingest",
+        path_str(&shared(SEED)),
+        "--date",
+        "2025-06-05",
+    ]);
+    assert_eq!(
+        summary["embedded"], 118,
+        "ingest embeds the new papers: {summary}"
+    );
+    assert_eq!(hub.json(&["stats"])["embedded"], 118);
+    let result = hub.json(&[
+        "search",
+        "how to make a trained model forget some of its training data",
+        "--limit",
+        "3",
+    ]);
+    assert_eq!(
+        result["mode"], "hybrid",
+        "hybrid is the default with the model installed"
+    );
+    for hit in result["results"].as_array().unwrap() {
+        let title = hit["title"].as_str().unwrap().to_lowercase();
+        assert!(
+            title.contains("unlearning") || title.contains("forget"),
+            "{result}"
+        );
+    }
+    let semantic = hub.json(&[
+        "search",
+        "how to make a trained model forget some of its training data",
+        "--mode",
+        "semantic",
+        "--limit",
+        "1",
+    ]);
+    assert!(
+        semantic["results"][0]["title"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("unlearning"),
+        "{semantic}"
+    );
+    let yolo = hub.json(&[
+        "search",
+        "programmable gradient information",
+        "--limit",
+        "1",
+    ]);
+    let id = yolo["results"][0]["id"].as_str().unwrap().to_owned();
+    assert!(
+        yolo["results"][0]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("YOLOv9"),
+        "{yolo}"
+    );
+    let similar = hub.json(&["similar", &id, "--limit", "3"]);
+    assert_eq!(similar["similar"].as_array().unwrap().len(), 3);
+    assert_ne!(similar["similar"][0]["id"], id);
+    // Nothing left to embed; a second ingest embeds nothing.
+    let again = hub.json(&[
+        "--quiet",
+        "ingest",
+        path_str(&shared(SEED)),
+        "--date",
+        "2025-06-05",
+    ]);
+    assert_eq!(again["embedded"], 0);
+}
+
+#[test]
+fn without_the_model_keyword_search_works_and_meaning_says_how_to_install_it() {
+    let hub = Hub::new();
+    hub.ok(&[
+        "--quiet",
+        "ingest",
+        path_str(&shared(SEED)),
+        "--date",
+        "2025-06-05",
+    ]);
+    assert_eq!(hub.json(&["search", "unlearning"])["mode"], "keyword");
+    let out = hub.run(&["search", "unlearning", "--mode", "semantic"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("paperhub model install"),
+        "{}",
+        stderr(&out)
+    );
+    let out = hub.run(&["similar", "2402.13616"]);
+    assert!(
+        stderr(&out).contains("paperhub model install"),
+        "{}",
+        stderr(&out)
+    );
+}
