@@ -227,6 +227,36 @@ fn day_number(day: NaiveDate) -> i64 {
     i64::from(day.num_days_from_ce())
 }
 
+/// Reads the store's key of documents, opening each segment's key column once.
+struct KeyReader<'a> {
+    searcher: &'a tantivy::Searcher,
+    columns: HashMap<u32, tantivy::columnar::Column<u64>>,
+}
+
+impl<'a> KeyReader<'a> {
+    fn new(searcher: &'a tantivy::Searcher) -> Self {
+        Self {
+            searcher,
+            columns: HashMap::new(),
+        }
+    }
+
+    fn key(&mut self, address: tantivy::DocAddress) -> Result<u64> {
+        let column = match self.columns.entry(address.segment_ord) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                self.searcher
+                    .segment_reader(address.segment_ord)
+                    .fast_fields()
+                    .u64("key")?,
+            ),
+        };
+        column
+            .first(address.doc_id)
+            .ok_or_else(|| SearchError::Corrupt(format!("document {address:?} has no key")))
+    }
+}
+
 /// Threads a search uses: one per core (at most 8).
 pub fn search_threads() -> usize {
     std::thread::available_parallelism()
@@ -546,21 +576,10 @@ impl KeywordIndex for TantivyIndex {
         } else {
             searcher.search(&q, &top_docs.order_by_score())?
         };
-        let mut columns = HashMap::new();
+        let mut keys = KeyReader::new(&searcher);
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
-            let column = match columns.entry(address.segment_ord) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => e.insert(
-                    searcher
-                        .segment_reader(address.segment_ord)
-                        .fast_fields()
-                        .u64("key")?,
-                ),
-            };
-            let key = column
-                .first(address.doc_id)
-                .ok_or_else(|| SearchError::Corrupt(format!("document {address:?} has no key")))?;
+            let key = keys.key(address)?;
             hits.push(KeywordHit { key, score });
         }
         Ok(hits)
@@ -613,21 +632,10 @@ impl KeywordIndex for TantivyIndex {
         };
         let searcher = self.reader.searcher();
         let docs = searcher.search(&q, &tantivy::collector::DocSetCollector)?;
-        let mut columns = HashMap::new();
+        let mut reader = KeyReader::new(&searcher);
         let mut keys = std::collections::HashSet::with_capacity(docs.len());
         for address in docs {
-            let column = match columns.entry(address.segment_ord) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => e.insert(
-                    searcher
-                        .segment_reader(address.segment_ord)
-                        .fast_fields()
-                        .u64("key")?,
-                ),
-            };
-            if let Some(key) = column.first(address.doc_id) {
-                keys.insert(key);
-            }
+            keys.insert(reader.key(address)?);
         }
         Ok(keys)
     }
