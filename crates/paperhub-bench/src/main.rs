@@ -12,6 +12,7 @@ mod corpus;
 mod embed;
 mod ingest;
 mod latency;
+mod quality;
 mod relevance;
 mod report;
 mod run;
@@ -37,6 +38,9 @@ enum Command {
     Run(run::RunArgs),
     /// Embedding speed: paperhub's in-process model against sentence-transformers on PyTorch.
     Embed(embed::EmbedArgs),
+    /// Search quality (nDCG@10, recall@100) of keyword, semantic and hybrid search on SciFact,
+    /// against bm25s, sentence-transformers and their fusion.
+    Quality(quality::QualityArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +49,7 @@ fn main() -> ExitCode {
         Command::Corpus(args) => corpus::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Embed(args) => embed::run(&args),
+        Command::Quality(args) => quality::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

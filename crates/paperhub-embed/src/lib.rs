@@ -201,3 +201,22 @@ impl Embedder {
         self.tokenizer.encode(text).map_or(0, |ids| ids.len())
     }
 }
+
+/// The name stored with every vector this model makes: a hub re-embeds papers whose vectors
+/// came from another model.
+pub const MODEL_ID: &str = "all-MiniLM-L6-v2";
+
+/// The model as the hub's embedder.
+impl paperhub_search::Embedder for Embedder {
+    fn model_id(&self) -> &str {
+        MODEL_ID
+    }
+
+    fn dimensions(&self) -> usize {
+        DIMENSIONS
+    }
+
+    fn embed(&self, texts: &[&str]) -> std::result::Result<Vec<Vec<f32>>, String> {
+        Embedder::embed(self, texts).map_err(|e| e.to_string())
+    }
+}

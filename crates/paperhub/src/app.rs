@@ -54,26 +54,6 @@ impl Context {
     }
 }
 
-/// The name stored with each vector of the embedding model.
-pub const MODEL_ID: &str = "all-MiniLM-L6-v2";
-
-/// all-MiniLM-L6-v2 (paperhub-embed) as the hub's [`paperhub_search::Embedder`].
-struct MiniLm(paperhub_embed::Embedder);
-
-impl paperhub_search::Embedder for MiniLm {
-    fn model_id(&self) -> &str {
-        MODEL_ID
-    }
-
-    fn dimensions(&self) -> usize {
-        paperhub_embed::DIMENSIONS
-    }
-
-    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
-        self.0.embed(texts).map_err(|e| e.to_string())
-    }
-}
-
 impl Context {
     /// Whether the embedding model is installed where paperhub looks for it.
     pub fn model_installed(&self) -> bool {
@@ -91,7 +71,7 @@ impl Context {
         let model = paperhub_embed::Embedder::load(&dir)
             .with_context(|| format!("loading the embedding model from {}", dir.display()))?;
         let hub = hub.with_semantic(
-            Arc::new(MiniLm(model)),
+            Arc::new(model),
             Arc::new(FlatIndex::new(paperhub_embed::DIMENSIONS)),
         );
         hub.load_vectors()

@@ -20,7 +20,7 @@ pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitCode> {
     let mut stats = hub.stats()?;
     if ctx.model_installed() {
         // Counted in the store: loading the model and every vector only to count is waste.
-        stats.embedded = Some(hub.store().embedding_count(crate::app::MODEL_ID)?);
+        stats.embedded = Some(hub.store().embedding_count(paperhub_embed::MODEL_ID)?);
     }
     if args.json {
         println!("{}", serde_json::to_string(&stats)?);
