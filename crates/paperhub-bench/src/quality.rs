@@ -186,6 +186,10 @@ fn run_baseline(
         .arg(queries)
         .arg("--qrels")
         .arg(qrels)
+        .arg("--rrf-k")
+        .arg(paperhub_hub::HYBRID_RRF_K.to_string())
+        .arg("--candidates")
+        .arg(paperhub_hub::HYBRID_CANDIDATES.to_string())
         .arg("--out")
         .arg(&out)
         .env("HF_HUB_OFFLINE", "1")
@@ -336,7 +340,11 @@ pub fn run(args: &QualityArgs) -> anyhow::Result<()> {
         "{:<10} {:>15} {:>15} {:>17} {:>17}  {:<22}",
         "mode", "paperhub nDCG", "baseline nDCG", "paperhub R@100", "baseline R@100", "baseline"
     );
-    let names = ["bm25s", "sentence-transformers", "RRF(bm25s, s-t), k=60"];
+    let names = [
+        "bm25s",
+        "sentence-transformers",
+        "RRF(bm25s, s-t), same settings",
+    ];
     for (i, r) in ours.iter().enumerate() {
         let t = theirs.get(i);
         let cell = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.4}"));

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 pub use harvest::{HarvestOutcome, HarvestPlan};
 pub use ingest::{IngestObserver, IngestSummary, NoObserver, DEFAULT_BATCH_SIZE};
-pub use search::{SearchHit, SearchMode, SearchRequest};
+pub use search::{SearchHit, SearchMode, SearchRequest, HYBRID_CANDIDATES, HYBRID_RRF_K};
 pub use semantic::{document_text, MODEL_MISSING};
 
 /// A hub operation's result.

@@ -1,7 +1,7 @@
 //! Search: keys from the index, papers from the store, snippets for each hit.
 
 use paperhub_core::Paper;
-use paperhub_search::fusion::{reciprocal_rank_fusion, RRF_K};
+use paperhub_search::fusion::reciprocal_rank_fusion;
 use paperhub_search::{KeywordHit, KeywordQuery, Snippet};
 use serde::Serialize;
 
@@ -21,7 +21,13 @@ pub enum SearchMode {
 }
 
 /// Candidates each ranking contributes to a hybrid search.
-const HYBRID_CANDIDATES: usize = 100;
+pub const HYBRID_CANDIDATES: usize = 300;
+
+/// The reciprocal-rank-fusion constant of hybrid search. Measured on the SciFact train
+/// queries (`paperhub-bench quality`): k = 20 with 300 candidates gave nDCG@10 0.723 and
+/// recall@100 0.957, against 0.715 / 0.952 for the textbook k = 60 with 100; a smaller k lets
+/// the top of each ranking count for more, which suits two precise rankings.
+pub const HYBRID_RRF_K: f32 = 20.0;
 
 /// A search.
 #[derive(Debug, Clone)]
@@ -86,7 +92,7 @@ impl Hub {
                     .iter()
                     .map(|h| h.0)
                     .collect();
-                reciprocal_rank_fusion(&[&keyword, &semantic], RRF_K)
+                reciprocal_rank_fusion(&[&keyword, &semantic], HYBRID_RRF_K)
                     .into_iter()
                     .skip(query.offset)
                     .take(query.limit)
