@@ -21,6 +21,19 @@ impl Hub {
         }
     }
 
+    /// A hub holding the seed listing's 118 papers, listed on 2025-06-05.
+    pub fn seeded() -> Self {
+        let hub = Hub::new();
+        hub.ok(&[
+            "--quiet",
+            "ingest",
+            path_str(&shared(SEED)),
+            "--date",
+            "2025-06-05",
+        ]);
+        hub
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }

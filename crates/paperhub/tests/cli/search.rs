@@ -1,20 +1,8 @@
-use crate::helpers::{path_str, shared, Hub, SEED};
-
-fn seeded() -> Hub {
-    let hub = Hub::new();
-    hub.ok(&[
-        "--quiet",
-        "ingest",
-        path_str(&shared(SEED)),
-        "--date",
-        "2025-06-05",
-    ]);
-    hub
-}
+use crate::helpers::{path_str, shared, Hub};
 
 #[test]
 fn searching_programmable_gradient_information_finds_yolov9_first() {
-    let hub = seeded();
+    let hub = Hub::seeded();
     let result = hub.json(&["search", "programmable gradient information"]);
     let first = &result["results"][0];
     assert!(
@@ -38,7 +26,7 @@ fn searching_programmable_gradient_information_finds_yolov9_first() {
 
 #[test]
 fn a_queries_file_prints_one_json_line_per_query() {
-    let hub = seeded();
+    let hub = Hub::seeded();
     let queries = hub.dir.path().join("queries.txt");
     std::fs::write(
         &queries,
@@ -65,7 +53,7 @@ fn a_queries_file_prints_one_json_line_per_query() {
 
 #[test]
 fn filters_narrow_results_by_day_and_phrases_match_words_together() {
-    let hub = seeded();
+    let hub = Hub::seeded();
     let in_range = hub.json(&[
         "search",
         "\"from scratch\"",

@@ -80,14 +80,7 @@ fn a_question_in_other_words_finds_the_machine_unlearning_papers_first() {
 
 #[test]
 fn without_the_model_keyword_search_works_and_meaning_says_how_to_install_it() {
-    let hub = Hub::new();
-    hub.ok(&[
-        "--quiet",
-        "ingest",
-        path_str(&shared(SEED)),
-        "--date",
-        "2025-06-05",
-    ]);
+    let hub = Hub::seeded();
     assert_eq!(hub.json(&["search", "unlearning"])["mode"], "keyword");
     let out = hub.run(&["search", "unlearning", "--mode", "semantic"]);
     assert_eq!(out.status.code(), Some(2));
