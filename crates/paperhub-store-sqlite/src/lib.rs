@@ -14,7 +14,8 @@ use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use paperhub_core::{Identity, Paper, PaperId, PaperMeta};
 use paperhub_store::{
-    BatchResult, PaperStore, Result, StoreError, StoreStats, StoredPaper, UpsertOutcome,
+    BatchResult, PaperStore, Result, StoreError, StoreStats, StoredEmbedding, StoredPaper,
+    UpsertOutcome,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
@@ -364,13 +365,17 @@ impl PaperStore for SqliteStore {
         self.with_conn(|conn| {
             let tx = conn.transaction()?;
             {
+                let last: i64 = tx
+                    .prepare_cached("SELECT COALESCE(MAX(change), 0) FROM embeddings WHERE model = ?1")?
+                    .query_row([model], |r| r.get(0))?;
                 let mut stmt = tx.prepare_cached(
-                    "INSERT INTO embeddings (key, model, seq, vector) VALUES (?1, ?2, ?3, ?4) \
-                     ON CONFLICT (model, key) DO UPDATE SET seq = excluded.seq, vector = excluded.vector",
+                    "INSERT INTO embeddings (key, model, seq, vector, change) VALUES (?1, ?2, ?3, ?4, ?5) \
+                     ON CONFLICT (model, key) DO UPDATE SET seq = excluded.seq, vector = excluded.vector, \
+                     change = excluded.change",
                 )?;
-                for (key, seq, vector) in items {
+                for (i, (key, seq, vector)) in items.iter().enumerate() {
                     let bytes: Vec<u8> = vector.iter().flat_map(|x| x.to_le_bytes()).collect();
-                    stmt.execute(params![*key as i64, model, *seq as i64, bytes])?;
+                    stmt.execute(params![*key as i64, model, *seq as i64, bytes, last + 1 + i as i64])?;
                 }
             }
             tx.commit()
@@ -389,26 +394,37 @@ impl PaperStore for SqliteStore {
         })
     }
 
-    fn embeddings(
+    fn embeddings_since(
         &self,
         model: &str,
-        after_key: u64,
+        after: u64,
         limit: usize,
-    ) -> Result<Vec<(u64, Vec<f32>)>> {
+    ) -> Result<Vec<StoredEmbedding>> {
         self.with_conn(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT key, vector FROM embeddings WHERE model = ?1 AND key > ?2 ORDER BY key LIMIT ?3",
+                "SELECT change, key, vector FROM embeddings WHERE model = ?1 AND change > ?2 \
+                 ORDER BY change LIMIT ?3",
             )?;
-            let rows = stmt.query_map(params![model, after_key as i64, limit as i64], |row| {
-                let key: i64 = row.get(0)?;
-                let bytes: Vec<u8> = row.get(1)?;
-                let vector = bytes
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect();
-                Ok((key as u64, vector))
+            let rows = stmt.query_map(params![model, after as i64, limit as i64], |row| {
+                let bytes: Vec<u8> = row.get(2)?;
+                Ok(StoredEmbedding {
+                    change: row.get::<_, i64>(0)? as u64,
+                    key: row.get::<_, i64>(1)? as u64,
+                    vector: bytes
+                        .chunks_exact(4)
+                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                        .collect(),
+                })
             })?;
             rows.collect()
+        })
+    }
+
+    fn last_embedding_change(&self, model: &str) -> Result<u64> {
+        self.with_conn(|conn| {
+            conn.prepare_cached("SELECT COALESCE(MAX(change), 0) FROM embeddings WHERE model = ?1")?
+                .query_row([model], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
         })
     }
 

@@ -13,6 +13,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_embeddings",
         include_str!("../migrations/0002_embeddings.sql"),
     ),
+    (
+        "0003_embedding_changes",
+        include_str!("../migrations/0003_embedding_changes.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`.

@@ -83,17 +83,35 @@ pub fn embeddings_are_kept_per_model_and_redone_when_a_paper_changes(store: &dyn
         "per model"
     );
     assert_eq!(store.embedding_count("m").unwrap(), 2);
-    let loaded = store.embeddings("m", 0, 10).unwrap();
+    let loaded = store.embeddings_since("m", 0, 10).unwrap();
     assert_eq!(loaded.len(), 2);
     assert_eq!(
-        loaded[0].1,
-        vec![loaded[0].0 as f32, 0.5],
+        loaded[0].vector,
+        vec![loaded[0].key as f32, 0.5],
         "vectors come back bit for bit"
     );
+    assert!(loaded[0].change < loaded[1].change, "oldest change first");
     assert_eq!(
-        store.embeddings("m", loaded[0].0, 10).unwrap().len(),
-        1,
-        "paging by key"
+        store.embeddings_since("m", loaded[0].change, 10).unwrap(),
+        vec![loaded[1].clone()],
+        "paging by change number"
+    );
+    let last = store.last_embedding_change("m").unwrap();
+    assert_eq!(last, loaded[1].change);
+    assert_eq!(store.last_embedding_change("other-model").unwrap(), 0);
+    // Replacing a vector gives it a new change number, after every other.
+    store
+        .put_embeddings("m", &[(loaded[0].key, items[0].1, vec![9.0, 9.0])])
+        .unwrap();
+    let changed = store.embeddings_since("m", last, 10).unwrap();
+    assert_eq!(changed.len(), 1, "only the replaced vector is new");
+    assert_eq!(changed[0].key, loaded[0].key);
+    assert_eq!(changed[0].vector, vec![9.0, 9.0]);
+    assert!(changed[0].change > last);
+    assert_eq!(
+        store.embedding_count("m").unwrap(),
+        2,
+        "replaced, not added"
     );
     store
         .upsert_batch(&[arxiv("2401.00001v2", "One, revised")])

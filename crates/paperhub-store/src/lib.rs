@@ -83,6 +83,17 @@ pub struct StoreStats {
     pub by_format: Vec<(String, u64)>,
 }
 
+/// One stored embedding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEmbedding {
+    /// Its change number among the model's embeddings.
+    pub change: u64,
+    /// The paper's key.
+    pub key: u64,
+    /// The vector.
+    pub vector: Vec<f32>,
+}
+
 /// A database that holds papers.
 pub trait PaperStore: Send + Sync {
     /// Inserts or merges every record of `batch` in one transaction. A record matches a stored
@@ -119,9 +130,18 @@ pub trait PaperStore: Send + Sync {
     /// Up to `limit` papers (by key) that have no embedding by `model`, or changed since theirs.
     fn papers_to_embed(&self, model: &str, limit: usize) -> Result<Vec<StoredPaper>>;
 
-    /// Up to `limit` embeddings by `model` of papers with keys above `after_key`, by key.
-    fn embeddings(&self, model: &str, after_key: u64, limit: usize)
-        -> Result<Vec<(u64, Vec<f32>)>>;
+    /// Up to `limit` embeddings by `model` stored or replaced after change number `after`,
+    /// oldest change first. Every write of a vector takes the model's next change number, so a
+    /// vector index that remembers the last one it holds can catch up with exactly the rest.
+    fn embeddings_since(
+        &self,
+        model: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEmbedding>>;
+
+    /// The last change number of `model`'s embeddings (0 when it has none).
+    fn last_embedding_change(&self, model: &str) -> Result<u64>;
 
     /// How many papers have an embedding by `model`.
     fn embedding_count(&self, model: &str) -> Result<u64>;
