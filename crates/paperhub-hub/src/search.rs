@@ -144,12 +144,9 @@ impl Hub {
         } else {
             Some(self.keywords.filter_keys(&query.filters)?)
         };
-        let keep = |key: u64| allowed.as_ref().is_none_or(|set| set.contains(&key));
-        let filter: Option<&(dyn Fn(u64) -> bool + Sync)> =
-            if allowed.is_some() { Some(&keep) } else { None };
         Ok(semantic
             .vectors
-            .search(&vector, limit, filter)?
+            .search(&vector, limit, allowed.as_ref())?
             .into_iter()
             .map(|h| (h.key, h.score))
             .collect())

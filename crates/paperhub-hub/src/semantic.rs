@@ -55,20 +55,52 @@ impl Hub {
             .ok_or_else(|| HubError::Invalid(MODEL_MISSING.into()))
     }
 
-    /// Loads the stored vectors of the hub's model into the vector index. Returns how many.
-    pub fn load_vectors(&self) -> Result<u64> {
+    /// Brings the vector index up to date with the vectors stored for the hub's model: all of
+    /// them into an index kept in memory, only those written since its last save into one
+    /// saved on disk (which is then saved again). `progress(done, total)`;
+    /// returns how many vectors were added.
+    pub fn load_vectors(&self, mut progress: impl FnMut(u64, u64)) -> Result<u64> {
         let semantic = self.semantic()?;
         let model = semantic.embedder.model_id();
-        let mut after = 0;
+        let last = self.store.last_embedding_change(model)?;
+        let mut after = semantic.vectors.saved_change();
+        if after > last {
+            // The index was saved from another store (or one since rebuilt): it cannot be
+            // caught up, only redone.
+            return Err(HubError::Invalid(format!(
+                "the vector index reflects embedding change {after} but the store has only {last}: \
+                 delete the index directory to rebuild it"
+            )));
+        }
+        let total = last - after;
         let mut loaded = 0;
-        loop {
-            let chunk = self.store.embeddings(model, after, LOAD_CHUNK)?;
-            let Some(last) = chunk.last() else { break };
-            after = last.0;
-            loaded += chunk.len() as u64;
-            semantic.vectors.upsert(&chunk)?;
+        while after < last {
+            let chunk = self.store.embeddings_since(model, after, LOAD_CHUNK)?;
+            let Some(tail) = chunk.last() else { break };
+            after = tail.change;
+            let items: Vec<(u64, Vec<f32>)> =
+                chunk.into_iter().map(|e| (e.key, e.vector)).collect();
+            loaded += items.len() as u64;
+            semantic.vectors.upsert(&items)?;
+            progress(loaded.min(total), total);
+        }
+        if loaded > 0 {
+            // So that the next open does not add them again (nothing for an in-memory index).
+            semantic.vectors.save(after)?;
         }
         Ok(loaded)
+    }
+
+    /// Saves the vector index (when it is kept on disk) as holding every stored vector.
+    pub fn save_vectors(&self) -> Result<()> {
+        let semantic = self.semantic()?;
+        let last = self
+            .store
+            .last_embedding_change(semantic.embedder.model_id())?;
+        if last != semantic.vectors.saved_change() {
+            semantic.vectors.save(last)?;
+        }
+        Ok(())
     }
 
     /// Embeds every paper that has no vector from the hub's model (or changed since), `batch`
@@ -86,7 +118,7 @@ impl Hub {
         loop {
             let papers = self.store.papers_to_embed(&model, batch.max(1))?;
             if papers.is_empty() {
-                return Ok(done);
+                break;
             }
             let texts: Vec<String> = papers.iter().map(|p| document_text(&p.paper)).collect();
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
@@ -106,6 +138,10 @@ impl Hub {
             done += papers.len() as u64;
             progress(done, total.max(done));
         }
+        if done > 0 {
+            self.save_vectors()?;
+        }
+        Ok(done)
     }
 
     /// The papers nearest in meaning to the paper known by `id`, nearest first; `None` if no

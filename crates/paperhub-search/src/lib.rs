@@ -6,7 +6,7 @@
 //! `category:` fields, day ranges, highlighted snippets). It knows papers only through
 //! [`IndexDoc`] and refers to them by the store's integer key; it never reads the store.
 //! Search by meaning lives beside it: the [`VectorIndex`] interface with its exact
-//! [`FlatIndex`], and [`fusion`] of the two rankings.
+//! [`FlatIndex`] and approximate, on-disk [`HnswIndex`], and [`fusion`] of the two rankings.
 
 pub mod fusion;
 mod query;
@@ -21,7 +21,9 @@ use paperhub_core::Paper;
 
 pub use query::{Filters, KeywordQuery};
 pub use tantivy_index::{search_threads, TantivyIndex};
-pub use vector::{Embedder, FlatIndex, HashingEmbedder, VectorHit, VectorIndex};
+pub use vector::{
+    Embedder, FlatIndex, HashingEmbedder, HnswIndex, HnswParams, KeySet, VectorHit, VectorIndex,
+};
 
 /// A search operation's result.
 pub type Result<T> = std::result::Result<T, SearchError>;

@@ -6,10 +6,13 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use paperhub_embed::model_files::ModelFiles;
 use paperhub_hub::Hub;
-use paperhub_search::{FlatIndex, TantivyIndex};
+use paperhub_search::{FlatIndex, HnswIndex, HnswParams, TantivyIndex, VectorIndex};
 use paperhub_store_sqlite::SqliteStore;
 
 use crate::progress::Progress;
+
+/// Hubs with at most this many paper vectors search them exactly; above it, approximately.
+pub const EXACT_SEARCH_MAX: u64 = 20_000;
 
 /// What every command gets.
 pub struct Context {
@@ -55,6 +58,30 @@ impl Context {
 }
 
 impl Context {
+    /// The vector index: exact (in memory, loaded from the store) while the hub holds at most
+    /// `PAPERHUB_EXACT_SEARCH_MAX` vectors (default [`EXACT_SEARCH_MAX`]), approximate (HNSW,
+    /// saved in `index/vector/<model>`) above that, and from then on.
+    fn open_vector_index(&self, hub: &Hub) -> anyhow::Result<Arc<dyn VectorIndex>> {
+        let dir = self
+            .data_dir
+            .join("index")
+            .join("vector")
+            .join(paperhub_embed::MODEL_ID);
+        let exact_max = match std::env::var("PAPERHUB_EXACT_SEARCH_MAX") {
+            Ok(value) => value.parse::<u64>().with_context(|| {
+                format!("PAPERHUB_EXACT_SEARCH_MAX must be a number of vectors, not {value:?}")
+            })?,
+            Err(_) => EXACT_SEARCH_MAX,
+        };
+        let count = hub.store().embedding_count(paperhub_embed::MODEL_ID)?;
+        if count <= exact_max && !HnswIndex::exists(&dir) {
+            return Ok(Arc::new(FlatIndex::new(paperhub_embed::DIMENSIONS)));
+        }
+        let index = HnswIndex::open(&dir, paperhub_embed::DIMENSIONS, HnswParams::default())
+            .with_context(|| format!("opening the vector index in {}", dir.display()))?;
+        Ok(Arc::new(index))
+    }
+
     /// Whether the embedding model is installed where paperhub looks for it.
     pub fn model_installed(&self) -> bool {
         ModelFiles::locate(&self.model_dir()).is_ok()
@@ -70,12 +97,13 @@ impl Context {
         let dir = self.model_dir();
         let model = paperhub_embed::Embedder::load(&dir)
             .with_context(|| format!("loading the embedding model from {}", dir.display()))?;
-        let hub = hub.with_semantic(
-            Arc::new(model),
-            Arc::new(FlatIndex::new(paperhub_embed::DIMENSIONS)),
-        );
-        hub.load_vectors()
+        let vectors = self.open_vector_index(&hub)?;
+        let hub = hub.with_semantic(Arc::new(model), vectors);
+        let progress = Progress::new(self.quiet, "loading paper vectors into the vector index");
+        let loaded = hub
+            .load_vectors(|done, total| progress.records(done, Some(total)))
             .context("loading the stored paper vectors")?;
+        progress.finish((loaded >= 10_000).then(|| format!("indexed {loaded} paper vectors")));
         Ok(hub)
     }
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use paperhub_core::{ArxivId, PaperMeta};
 use paperhub_hub::{HarvestPlan, Hub, NoObserver, SearchMode, SearchRequest};
 use paperhub_ingest::harvest::{HarvestRequest, Harvester};
-use paperhub_search::{KeywordIndex, KeywordQuery, TantivyIndex};
+use paperhub_search::{KeywordIndex, KeywordQuery, TantivyIndex, VectorIndex};
 use paperhub_store::PaperStore;
 use paperhub_store_sqlite::SqliteStore;
 
@@ -348,7 +348,7 @@ fn embedding_is_resumable_and_redoes_changed_papers() {
         Arc::new(paperhub_search::HashingEmbedder),
         Arc::new(paperhub_search::FlatIndex::new(64)),
     );
-    assert_eq!(reopened.load_vectors().unwrap(), 3);
+    assert_eq!(reopened.load_vectors(|_, _| {}).unwrap(), 3);
     assert_eq!(reopened.embed_missing(2, |_, _| {}).unwrap(), 0);
 }
 
@@ -398,4 +398,72 @@ fn search_by_meaning_without_a_model_says_how_to_install_it() {
         2,
         "keyword search still works"
     );
+}
+
+#[test]
+fn a_saved_vector_index_catches_up_with_only_the_vectors_written_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = || {
+        Arc::new(
+            paperhub_search::HnswIndex::open(
+                dir.path(),
+                64,
+                paperhub_search::HnswParams::default(),
+            )
+            .unwrap(),
+        )
+    };
+    let p = parts();
+    let vectors = open();
+    let hub = p
+        .hub
+        .clone()
+        .with_semantic(Arc::new(paperhub_search::HashingEmbedder), vectors.clone());
+    three_papers(&hub);
+    assert_eq!(hub.embed_missing(2, |_, _| {}).unwrap(), 3);
+    let saved = vectors.saved_change();
+    assert!(saved > 0, "embedding saves the index");
+    drop(hub);
+    drop(vectors);
+
+    // A paper changes and is embedded again by a hub with an index kept only in memory: the
+    // saved index does not hold that vector yet.
+    let memory_hub = p.hub.clone().with_semantic(
+        Arc::new(paperhub_search::HashingEmbedder),
+        Arc::new(paperhub_search::FlatIndex::new(64)),
+    );
+    memory_hub
+        .ingest(
+            [Ok(paper(
+                "2401.00003v2",
+                "Unlearning, revised",
+                "How to make a model forget what it was trained on.",
+            ))],
+            10,
+            &mut NoObserver,
+        )
+        .unwrap();
+    assert_eq!(memory_hub.embed_missing(2, |_, _| {}).unwrap(), 1);
+
+    let vectors = open();
+    assert_eq!(vectors.saved_change(), saved, "reopened from disk");
+    assert_eq!(vectors.len(), 3);
+    let reopened = Hub::new(p.store.clone(), p.index.clone())
+        .with_semantic(Arc::new(paperhub_search::HashingEmbedder), vectors.clone());
+    let mut reported = Vec::new();
+    assert_eq!(
+        reopened
+            .load_vectors(|done, total| reported.push((done, total)))
+            .unwrap(),
+        1,
+        "only the vector written since the save is added"
+    );
+    assert_eq!(reported.last(), Some(&(1, 1)));
+    assert_eq!(vectors.len(), 3, "replaced, not added");
+    let semantic = search_mode(
+        &reopened,
+        "forget what it was trained on",
+        SearchMode::Semantic,
+    );
+    assert_eq!(semantic[0], "2401.00003", "the new vector is searched");
 }

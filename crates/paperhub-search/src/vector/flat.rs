@@ -1,101 +1,10 @@
-//! Search by meaning: nearest neighbours among paper embeddings.
-//!
-//! [`VectorIndex`] is the interface; [`FlatIndex`] is its exact implementation, which compares
-//! the query with every vector (a dot product: vectors are L2-normalised, so it is the cosine).
-//! Exact search is right for hubs of up to a few hundred thousand papers; an approximate index
-//! for millions will implement the same trait.
+//! Exact nearest-neighbour search over f32 vectors held in memory.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
 
+use super::{KeySet, VectorHit, VectorIndex};
 use crate::{Result, SearchError};
-
-/// Turns text into vectors: the sentence-embedding model, behind an interface so that the
-/// hub's logic is tested with a small deterministic stand-in ([`HashingEmbedder`]).
-pub trait Embedder: Send + Sync {
-    /// A name for the model; stored with each vector, so another model's vectors are redone.
-    fn model_id(&self) -> &str;
-    /// The length of its vectors.
-    fn dimensions(&self) -> usize;
-    /// L2-normalised vectors of `texts`, in order.
-    fn embed(&self, texts: &[&str]) -> std::result::Result<Vec<Vec<f32>>, String>;
-}
-
-/// A deterministic embedder for tests: hashed lower-cased words, L2-normalised. Texts that
-/// share words are close; it knows nothing of meaning.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct HashingEmbedder;
-
-impl Embedder for HashingEmbedder {
-    fn model_id(&self) -> &str {
-        "hashing-test-embedder"
-    }
-
-    fn dimensions(&self) -> usize {
-        64
-    }
-
-    fn embed(&self, texts: &[&str]) -> std::result::Result<Vec<Vec<f32>>, String> {
-        Ok(texts
-            .iter()
-            .map(|text| {
-                let mut v = vec![0.0f32; 64];
-                for word in text
-                    .split(|c: char| !c.is_alphanumeric())
-                    .filter(|w| w.len() > 2)
-                {
-                    let mut h: u32 = 2_166_136_261;
-                    for b in word.to_lowercase().bytes() {
-                        h = (h ^ u32::from(b)).wrapping_mul(16_777_619);
-                    }
-                    v[(h % 64) as usize] += 1.0;
-                }
-                let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
-                v.iter().map(|x| x / norm).collect()
-            })
-            .collect())
-    }
-}
-
-/// One vector hit.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct VectorHit {
-    /// The store's key for the paper.
-    pub key: u64,
-    /// Cosine similarity to the query (higher is closer).
-    pub score: f32,
-}
-
-/// A filter on keys: `true` keeps the paper.
-pub type KeyFilter<'a> = &'a (dyn Fn(u64) -> bool + Sync);
-
-/// An index of paper embeddings.
-pub trait VectorIndex: Send + Sync {
-    /// The length of every vector.
-    fn dimensions(&self) -> usize;
-
-    /// Adds or replaces vectors by key.
-    fn upsert(&self, items: &[(u64, Vec<f32>)]) -> Result<()>;
-
-    /// The `limit` nearest vectors to `query`, closest first, among the keys `allow` keeps.
-    fn search(
-        &self,
-        query: &[f32],
-        limit: usize,
-        allow: Option<KeyFilter<'_>>,
-    ) -> Result<Vec<VectorHit>>;
-
-    /// The vector stored for `key`.
-    fn get(&self, key: u64) -> Option<Vec<f32>>;
-
-    /// Vectors held.
-    fn len(&self) -> usize;
-
-    /// Whether it holds no vector.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
 
 #[derive(Default)]
 struct Flat {
@@ -121,7 +30,7 @@ impl FlatIndex {
     }
 }
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
     // Four accumulators let the compiler vectorise without reordering one long sum.
     let mut acc = [0.0f32; 4];
     let chunks = a.len() / 4 * 4;
@@ -177,7 +86,7 @@ impl VectorIndex for FlatIndex {
         &self,
         query: &[f32],
         limit: usize,
-        allow: Option<KeyFilter<'_>>,
+        allow: Option<&KeySet>,
     ) -> Result<Vec<VectorHit>> {
         if query.len() != self.dimensions {
             return Err(SearchError::InvalidQuery(format!(
@@ -197,7 +106,7 @@ impl VectorIndex for FlatIndex {
         let mut best: std::collections::BinaryHeap<std::cmp::Reverse<Scored>> =
             std::collections::BinaryHeap::with_capacity(limit + 1);
         for (row, key) in flat.keys.iter().enumerate() {
-            if allow.is_some_and(|keep| !keep(*key)) {
+            if allow.is_some_and(|keep| !keep.contains(key)) {
                 continue;
             }
             let start = row * self.dimensions;
@@ -231,7 +140,7 @@ impl VectorIndex for FlatIndex {
 
 /// A score and key ordered by score (then key), for the heap.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Scored(f32, u64);
+pub(super) struct Scored(pub(super) f32, pub(super) u64);
 
 impl Eq for Scored {}
 
@@ -269,7 +178,7 @@ mod tests {
         let hits = index.search(&unit(&[1.0, 0.05, 0.0]), 2, None).unwrap();
         assert_eq!(hits.iter().map(|h| h.key).collect::<Vec<_>>(), vec![1, 2]);
         assert!(hits[0].score > hits[1].score);
-        let odd = |k: u64| k % 2 == 1;
+        let odd: KeySet = [1, 3].into_iter().collect();
         let hits = index
             .search(&unit(&[1.0, 0.05, 0.0]), 2, Some(&odd))
             .unwrap();

@@ -96,3 +96,68 @@ fn without_the_model_keyword_search_works_and_meaning_says_how_to_install_it() {
         stderr(&out)
     );
 }
+
+#[test]
+fn above_the_exact_search_limit_an_hnsw_index_is_built_saved_and_reopened() {
+    let hub = Hub::new().with_model();
+    // 118 papers against a limit of 100: search by meaning goes approximate.
+    let run = |args: &[&str]| -> serde_json::Value {
+        let out = hub
+            .command()
+            .env("PAPERHUB_EXACT_SEARCH_MAX", "100")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+    };
+    run(&[
+        "--quiet",
+        "ingest",
+        path_str(&shared(SEED)),
+        "--date",
+        "2025-06-05",
+    ]);
+    let saved = hub
+        .data_dir()
+        .join("index/vector/all-MiniLM-L6-v2/hnsw.json");
+    let question = "how to make a trained model forget some of its training data";
+    for round in ["built", "reopened"] {
+        let semantic = run(&["search", question, "--mode", "semantic", "--limit", "1"]);
+        assert!(
+            semantic["results"][0]["title"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("unlearning"),
+            "{round}: {semantic}"
+        );
+        assert!(saved.is_file(), "{round}: the index is saved");
+        let meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+        assert_eq!(meta["vectors"], 118, "{round}: {meta}");
+    }
+    let yolo = run(&[
+        "search",
+        "programmable gradient information",
+        "--limit",
+        "1",
+    ]);
+    let id = yolo["results"][0]["id"].as_str().unwrap().to_owned();
+    let similar = run(&["similar", &id, "--limit", "3"]);
+    assert_eq!(similar["similar"].as_array().unwrap().len(), 3);
+    assert_ne!(similar["similar"][0]["id"], id);
+    // A bad limit is an error that names the variable.
+    let out = hub
+        .command()
+        .env("PAPERHUB_EXACT_SEARCH_MAX", "lots")
+        .args(["search", question])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("PAPERHUB_EXACT_SEARCH_MAX"),
+        "{}",
+        stderr(&out)
+    );
+}
