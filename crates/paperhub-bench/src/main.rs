@@ -16,6 +16,7 @@ mod quality;
 mod relevance;
 mod report;
 mod run;
+mod vectors;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +42,9 @@ enum Command {
     /// Search quality (nDCG@10, recall@100) of keyword, semantic and hybrid search on SciFact,
     /// against bm25s, sentence-transformers and their fusion.
     Quality(quality::QualityArgs),
+    /// Search by meaning at scale on the `run` hub: derived vectors, HNSW build time, size,
+    /// memory, recall@10 against exact search, ANN and hybrid latency.
+    Vectors(vectors::VectorsArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Embed(args) => embed::run(&args),
         Command::Quality(args) => quality::run(&args),
+        Command::Vectors(args) => vectors::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -130,7 +130,7 @@ fn open_hub(data_dir: &Path, model_dir: &Path) -> anyhow::Result<Hub> {
         Arc::new(model),
         Arc::new(FlatIndex::new(paperhub_embed::DIMENSIONS)),
     );
-    hub.load_vectors()
+    hub.load_vectors(|_, _| {})
         .context("loading the stored paper vectors")?;
     Ok(hub)
 }
