@@ -126,6 +126,9 @@ pub fn measure(
         .arg("--quiet")
         .arg("ingest")
         .arg(corpus)
+        // Ingest alone: the target is without embeddings (`paperhub-bench vectors`
+        // gives the papers their vectors).
+        .arg("--no-embed")
         .arg("--json");
     if let Some(batch_size) = batch_size {
         command.arg("--batch-size").arg(batch_size.to_string());

@@ -432,7 +432,7 @@ pub fn run(args: &VectorsArgs) -> anyhow::Result<()> {
     let recall = found as f64 / (10 * recall_n).max(1) as f64;
     // Hybrid end to end: embedding the claim, BM25 and ANN top 300 each, fusion, papers.
     let request = |text: &str| -> anyhow::Result<SearchRequest> {
-        let mut query = KeywordQuery::parse(text)?;
+        let mut query = KeywordQuery::parse(text).map_err(anyhow::Error::msg)?;
         query.limit = 10;
         Ok(SearchRequest {
             query,
