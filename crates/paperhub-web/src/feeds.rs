@@ -94,6 +94,22 @@ async fn search(
     })
 }
 
+/// `text` as HTML that shows it literally.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for ch in text.chars() {
+        match ch {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn url_query(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
@@ -195,7 +211,8 @@ fn rss(content: FeedContent) -> Response {
                 value: page,
                 permalink: true,
             }));
-            item.set_description(Some(paper.meta.abstract_text.clone()));
+            // Feed readers render an RSS description as HTML: the abstract goes in as text.
+            item.set_description(Some(escape_html(&paper.meta.abstract_text)));
             item.set_pub_date(paper_updated(paper).map(|t| t.to_rfc2822()));
             if !paper.meta.authors.is_empty() {
                 // RSS's <author> wants an email address; Dublin Core's creator is the usual

@@ -184,7 +184,7 @@ mod tests {
     fn snippets_split_into_plain_and_highlighted_parts() {
         let snippet = Snippet {
             fragment: "a <b>gradient</b> trick".into(),
-            highlights: vec![std::ops::Range { start: 9, end: 17 }],
+            highlights: vec![std::ops::Range { start: 5, end: 13 }],
         };
         let parts = snippet_parts(&snippet);
         let texts: Vec<(&str, bool)> = parts

@@ -160,7 +160,7 @@ async fn a_reader_browses_the_day_searches_opens_a_paper_and_steps_back_a_day() 
         .unwrap();
     assert!(text(&client, "h1#title").await.starts_with("YOLOv9"));
     let abstract_text = text(&client, ".abstract-full").await;
-    assert!(abstract_text.contains("Programmable Gradient Information"));
+    assert!(abstract_text.contains("programmable gradient information (PGI)"));
     assert_eq!(text(&client, "#similar-heading").await, "Similar papers");
     let similar = client
         .find_all(Locator::Css("section.similar article.paper"))

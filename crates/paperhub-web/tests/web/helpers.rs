@@ -180,3 +180,21 @@ pub fn real_model() -> Option<Arc<dyn Embedder>> {
         }
     }
 }
+
+/// `html` with the character references a template escaper writes turned back into text.
+pub fn decode(html: &str) -> String {
+    [
+        ("&#60;", "<"),
+        ("&lt;", "<"),
+        ("&#62;", ">"),
+        ("&gt;", ">"),
+        ("&#34;", "\""),
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&#x27;", "'"),
+        ("&#38;", "&"),
+        ("&amp;", "&"),
+    ]
+    .iter()
+    .fold(html.to_owned(), |text, (from, to)| text.replace(from, to))
+}
