@@ -7,6 +7,7 @@
 //! disagree. It also runs searches (keys from the index, papers from the store, snippets) and
 //! OAI-PMH harvests with a checkpoint in the store.
 
+mod days;
 mod harvest;
 mod ingest;
 mod search;
@@ -19,6 +20,7 @@ use paperhub_search::{IndexDoc, KeywordIndex};
 use paperhub_store::{PaperStore, StoreStats};
 use serde::Serialize;
 
+pub use days::{DayPage, DayRange};
 pub use harvest::{HarvestOutcome, HarvestPlan};
 pub use ingest::{IngestObserver, IngestSummary, NoObserver, DEFAULT_BATCH_SIZE};
 pub use search::{SearchHit, SearchMode, SearchRequest, HYBRID_CANDIDATES, HYBRID_RRF_K};

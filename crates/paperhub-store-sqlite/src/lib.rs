@@ -114,6 +114,10 @@ fn map_err(e: rusqlite::Error) -> StoreError {
     }
 }
 
+fn parse_day(text: Option<String>) -> Option<NaiveDate> {
+    text.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+}
+
 /// 64 bits of SHA-256 of a title key: a small integer key for the title index (a text index
 /// of whole titles was the largest index and the slowest to insert into).
 fn title_hash(title_key: &str) -> i64 {
@@ -436,6 +440,63 @@ impl PaperStore for SqliteStore {
                 |r| r.get::<_, i64>(0),
             )
             .map(|n| n as u64)
+        })
+    }
+
+    fn papers_between(
+        &self,
+        from: NaiveDate,
+        until: NaiveDate,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<StoredPaper>> {
+        // A range scan of the `papers_listed_on` index.
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {SELECT_COLUMNS} FROM papers WHERE listed_on BETWEEN ?1 AND ?2 \
+                 ORDER BY listed_on DESC, key LIMIT ?3 OFFSET ?4"
+            ))?;
+            let rows = stmt.query_map(
+                params![
+                    day_text(Some(from)),
+                    day_text(Some(until)),
+                    limit as i64,
+                    offset as i64
+                ],
+                row_to_stored,
+            )?;
+            rows.collect()
+        })
+    }
+
+    fn count_between(&self, from: NaiveDate, until: NaiveDate) -> Result<u64> {
+        self.with_conn(|conn| {
+            conn.prepare_cached("SELECT COUNT(*) FROM papers WHERE listed_on BETWEEN ?1 AND ?2")?
+                .query_row(params![day_text(Some(from)), day_text(Some(until))], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map(|n| n as u64)
+        })
+    }
+
+    fn adjacent_days(&self, day: NaiveDate) -> Result<(Option<NaiveDate>, Option<NaiveDate>)> {
+        self.with_conn(|conn| {
+            let day = day_text(Some(day));
+            let before: Option<String> = conn
+                .prepare_cached("SELECT MAX(listed_on) FROM papers WHERE listed_on < ?1")?
+                .query_row([&day], |r| r.get(0))?;
+            let after: Option<String> = conn
+                .prepare_cached("SELECT MIN(listed_on) FROM papers WHERE listed_on > ?1")?
+                .query_row([&day], |r| r.get(0))?;
+            Ok((parse_day(before), parse_day(after)))
+        })
+    }
+
+    fn latest_day(&self) -> Result<Option<NaiveDate>> {
+        self.with_conn(|conn| {
+            conn.prepare_cached("SELECT MAX(listed_on) FROM papers")?
+                .query_row([], |r| r.get::<_, Option<String>>(0))
+                .map(parse_day)
         })
     }
 

@@ -59,6 +59,63 @@ pub fn run_all<S: PaperStore>(fresh: impl Fn() -> S) {
     state_values_persist_and_update(&fresh());
     stats_count_papers_days_and_formats(&fresh());
     embeddings_are_kept_per_model_and_redone_when_a_paper_changes(&fresh());
+    papers_are_listed_by_day_with_their_neighbouring_days(&fresh());
+}
+
+/// Days: papers between two days (latest day first, listing order within a day), counts,
+/// the days before and after a day, and the latest day.
+pub fn papers_are_listed_by_day_with_their_neighbouring_days(store: &dyn PaperStore) {
+    let day = |d: u32| NaiveDate::from_ymd_opt(2025, 6, d).unwrap();
+    assert_eq!(
+        store.latest_day().unwrap(),
+        None,
+        "an empty store has no day"
+    );
+    store
+        .upsert_batch(&[
+            listing("First of the 5th", day(5)),
+            listing("Second of the 5th", day(5)),
+            listing("Only one of the 2nd", day(2)),
+            listing("Of the 9th", day(9)),
+            beir("1", "A corpus document without a day"),
+        ])
+        .unwrap();
+    let titles = |papers: Vec<crate::StoredPaper>| -> Vec<String> {
+        papers.into_iter().map(|p| p.paper.meta.title).collect()
+    };
+    assert_eq!(
+        titles(store.papers_between(day(5), day(5), 10, 0).unwrap()),
+        ["First of the 5th", "Second of the 5th"],
+        "one day's papers, in the order the listing gave them"
+    );
+    assert_eq!(
+        titles(store.papers_between(day(1), day(30), 10, 0).unwrap()),
+        [
+            "Of the 9th",
+            "First of the 5th",
+            "Second of the 5th",
+            "Only one of the 2nd"
+        ],
+        "latest day first"
+    );
+    assert_eq!(
+        titles(store.papers_between(day(1), day(30), 2, 1).unwrap()),
+        ["First of the 5th", "Second of the 5th"],
+        "offset and limit page through them"
+    );
+    assert_eq!(store.count_between(day(1), day(30)).unwrap(), 4);
+    assert_eq!(store.count_between(day(3), day(4)).unwrap(), 0);
+    assert_eq!(
+        store.adjacent_days(day(5)).unwrap(),
+        (Some(day(2)), Some(day(9)))
+    );
+    assert_eq!(
+        store.adjacent_days(day(7)).unwrap(),
+        (Some(day(5)), Some(day(9)))
+    );
+    assert_eq!(store.adjacent_days(day(2)).unwrap(), (None, Some(day(5))));
+    assert_eq!(store.adjacent_days(day(9)).unwrap(), (Some(day(5)), None));
+    assert_eq!(store.latest_day().unwrap(), Some(day(9)));
 }
 
 /// Embeddings: stored per model, listed for loading, and asked for again after a change.

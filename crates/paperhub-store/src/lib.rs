@@ -146,6 +146,26 @@ pub trait PaperStore: Send + Sync {
     /// How many papers have an embedding by `model`.
     fn embedding_count(&self, model: &str) -> Result<u64>;
 
+    /// Papers listed on a day from `from` to `until` (both included): latest day first, and
+    /// within a day in the order they were first stored (a listing page's order). `offset`
+    /// papers are skipped, then up to `limit` returned.
+    fn papers_between(
+        &self,
+        from: NaiveDate,
+        until: NaiveDate,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<StoredPaper>>;
+
+    /// How many papers are listed on a day from `from` to `until` (both included).
+    fn count_between(&self, from: NaiveDate, until: NaiveDate) -> Result<u64>;
+
+    /// The nearest day before `day` that has papers, and the nearest day after it.
+    fn adjacent_days(&self, day: NaiveDate) -> Result<(Option<NaiveDate>, Option<NaiveDate>)>;
+
+    /// The latest day that has papers (`None` for an empty store).
+    fn latest_day(&self) -> Result<Option<NaiveDate>>;
+
     /// A small persistent value, such as where a harvest stopped.
     fn get_state(&self, name: &str) -> Result<Option<String>>;
 

@@ -6,14 +6,16 @@
 
 mod app;
 mod commands;
+mod config;
 mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
-/// paperhub: gather research papers, search them, and (soon) serve them as a daily hub.
+/// paperhub: gather research papers, search them, and serve them as a daily hub.
 #[derive(Debug, Parser)]
 #[command(name = "paperhub", version, about, long_about = None)]
 struct Cli {
@@ -58,10 +60,30 @@ enum Command {
     Compact(commands::compact::CompactArgs),
     /// Install or check the embedding model used for search by meaning.
     Model(commands::model::ModelArgs),
+    /// Serve the web hub: daily pages, paper pages, search, the JSON API and feeds.
+    Serve(commands::serve::ServeArgs),
+    /// Print the configuration in effect, or (--default) an example configuration file.
+    Config(commands::config::ConfigArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    // For the configuration's precedence (flags > environment > file > defaults), only
+    // values typed as flags count as flags: the environment is read with the file.
+    let typed = |name: &str| matches.value_source(name) == Some(ValueSource::CommandLine);
+    let flags = config::Flags {
+        data_dir: typed("data_dir").then(|| cli.data_dir.clone()),
+        model_dir: if typed("model_dir") {
+            cli.model_dir.clone()
+        } else {
+            None
+        },
+        listen: None,
+    };
     let ctx = app::Context {
         data_dir: cli.data_dir,
         model_dir: cli.model_dir,
@@ -77,6 +99,8 @@ fn main() -> ExitCode {
         Command::Stats(args) => commands::stats::run(&ctx, args),
         Command::Compact(args) => commands::compact::run(&ctx, args),
         Command::Model(args) => commands::model::run(&ctx, args),
+        Command::Serve(args) => commands::serve::run(&ctx, flags, args),
+        Command::Config(args) => commands::config::run(flags, args),
     };
     match result {
         Ok(code) => code,

@@ -1,11 +1,13 @@
 //! One module per subcommand.
 
 pub mod compact;
+pub mod config;
 pub mod embed;
 pub mod harvest;
 pub mod ingest;
 pub mod model;
 pub mod search;
+pub mod serve;
 pub mod show;
 pub mod similar;
 pub mod stats;

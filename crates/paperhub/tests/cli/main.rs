@@ -5,3 +5,4 @@ mod ingest;
 mod kill;
 mod search;
 mod semantic;
+mod serve;

@@ -1,0 +1,57 @@
+//! The JSON API under `/api/v1`, and its OpenAPI 3.1 document, generated from the handlers
+//! (each route is registered together with its description, so none can be missing).
+
+mod papers;
+mod search;
+mod stats;
+mod types;
+
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::Router;
+use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ApiError, ErrorCode, ErrorResponse};
+use crate::state::AppState;
+
+pub(crate) use papers::find as find_paper;
+pub(crate) use types::{snippet_parts, SnippetPart};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "paperhub API",
+        description = "Daily research papers, search by words and by meaning, similar papers. \
+                       Errors are `{\"error\": {\"code\", \"message\"}}` with stable codes."
+    ),
+    components(schemas(ErrorResponse))
+)]
+struct ApiDoc;
+
+/// The API's routes and its OpenAPI document.
+pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(papers::list_papers))
+        .routes(routes!(papers::get_paper))
+        .routes(routes!(papers::similar_papers))
+        .routes(routes!(search::search_papers))
+        .routes(routes!(stats::get_stats))
+        .split_for_parts()
+}
+
+/// Query parameters whose parse errors become `invalid_parameter` API errors.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| ApiQuery(value))
+            .map_err(|rejection| ApiError::new(ErrorCode::InvalidParameter, rejection.body_text()))
+    }
+}

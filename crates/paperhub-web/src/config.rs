@@ -1,0 +1,123 @@
+//! The server's settings: raw as read from the file and environment ([`ServerSettings`],
+//! the `[server]` section), then validated ([`ServerConfig`]).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+
+/// How request logs are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per event, for log collectors.
+    Json,
+}
+
+/// The `[server]` section of the configuration, as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// The address to listen on.
+    pub listen: String,
+    /// The hub's public URL (`https://papers.example.org`), used in feeds for absolute links;
+    /// when empty, links are built from each request's `Host` header.
+    pub public_url: String,
+    /// Longest a request may take, in seconds, before it is answered 408.
+    pub request_timeout_secs: u64,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// `text` or `json` request logs.
+    pub log_format: LogFormat,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            public_url: String::new(),
+            request_timeout_secs: 30,
+            max_body_bytes: 64 * 1024,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// The validated server configuration.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The address to listen on.
+    pub listen: SocketAddr,
+    /// The public URL without a trailing slash, if set.
+    pub public_url: Option<String>,
+    /// Longest a request may take.
+    pub request_timeout: Duration,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// How request logs are written.
+    pub log_format: LogFormat,
+}
+
+impl TryFrom<ServerSettings> for ServerConfig {
+    type Error = anyhow::Error;
+
+    fn try_from(raw: ServerSettings) -> anyhow::Result<Self> {
+        let listen: SocketAddr = raw.listen.parse().with_context(|| {
+            format!(
+                "server.listen `{}` is not an address: expected IP:PORT, e.g. 127.0.0.1:8080",
+                raw.listen
+            )
+        })?;
+        let public_url = match raw.public_url.trim() {
+            "" => None,
+            url if url.starts_with("http://") || url.starts_with("https://") => {
+                Some(url.trim_end_matches('/').to_owned())
+            }
+            url => anyhow::bail!("server.public_url `{url}` must start with http:// or https://"),
+        };
+        if raw.request_timeout_secs == 0 {
+            anyhow::bail!("server.request_timeout_secs must be at least 1");
+        }
+        Ok(Self {
+            listen,
+            public_url,
+            request_timeout: Duration::from_secs(raw.request_timeout_secs),
+            max_body_bytes: raw.max_body_bytes,
+            log_format: raw.log_format,
+        })
+    }
+}
+
+impl ServerConfig {
+    /// The defaults, listening on `listen` (tests pass `127.0.0.1:0`).
+    pub fn listening_on(listen: SocketAddr) -> Self {
+        let mut config = ServerConfig::try_from(ServerSettings::default())
+            .expect("invariant: defaults are valid");
+        config.listen = listen;
+        config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_addresses_and_urls_are_refused_with_the_setting_named() {
+        let bad = ServerSettings {
+            listen: "localhost".into(),
+            ..Default::default()
+        };
+        let error = ServerConfig::try_from(bad).unwrap_err().to_string();
+        assert!(error.contains("server.listen"), "{error}");
+        let bad = ServerSettings {
+            public_url: "javascript:alert(1)".into(),
+            ..Default::default()
+        };
+        assert!(ServerConfig::try_from(bad).is_err());
+    }
+}

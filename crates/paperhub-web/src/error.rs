@@ -1,0 +1,160 @@
+//! Errors at the HTTP edge.
+//!
+//! Policy: handlers return [`ApiError`]. Each variant has one stable snake_case [`ErrorCode`]
+//! and one status, both from [`ApiError::code`], so clients and tests can match on
+//! `"code": "paper_not_found"`. API responses carry `{"error": {"code", "message"}}`; pages
+//! render the same error as HTML. A 5xx logs its cause chain and tells the client only that
+//! something failed. Errors from the hub are mapped here and nowhere else.
+
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use paperhub_hub::HubError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Stable error codes, one per kind of failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// No paper has that id.
+    PaperNotFound,
+    /// No such route.
+    RouteNotFound,
+    /// A query parameter is malformed.
+    InvalidParameter,
+    /// `limit` or `offset` is out of range.
+    LimitOutOfRange,
+    /// The search query cannot be run.
+    InvalidQuery,
+    /// Search by meaning was asked for, but the embedding model is not installed.
+    ModelNotInstalled,
+    /// The server failed.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code as it appears in JSON.
+    pub fn as_str(self) -> &'static str {
+        self.table().0
+    }
+
+    /// The HTTP status that goes with the code.
+    pub fn status(self) -> StatusCode {
+        self.table().1
+    }
+
+    /// The one table of codes and statuses.
+    fn table(self) -> (&'static str, StatusCode) {
+        match self {
+            ErrorCode::PaperNotFound => ("paper_not_found", StatusCode::NOT_FOUND),
+            ErrorCode::RouteNotFound => ("route_not_found", StatusCode::NOT_FOUND),
+            ErrorCode::InvalidParameter => ("invalid_parameter", StatusCode::BAD_REQUEST),
+            ErrorCode::LimitOutOfRange => ("limit_out_of_range", StatusCode::BAD_REQUEST),
+            ErrorCode::InvalidQuery => ("invalid_query", StatusCode::BAD_REQUEST),
+            ErrorCode::ModelNotInstalled => ("model_not_installed", StatusCode::BAD_REQUEST),
+            ErrorCode::Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+}
+
+/// An error a handler returns.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A client error with its code and a message for the client.
+    #[error("{message}")]
+    Client {
+        /// The code.
+        code: ErrorCode,
+        /// What went wrong, for a person.
+        message: String,
+    },
+    /// The server failed; the cause is logged, not shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// A client error.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError::Client {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::Client { code, .. } => *code,
+            ApiError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// What the client is told.
+    pub fn public_message(&self) -> String {
+        match self {
+            ApiError::Client { message, .. } => message.clone(),
+            ApiError::Internal(error) => {
+                tracing::error!(error = format!("{error:#}"), "request failed");
+                "the server failed to answer; the cause is in its log".into()
+            }
+        }
+    }
+}
+
+impl From<HubError> for ApiError {
+    fn from(error: HubError) -> Self {
+        match error {
+            HubError::Invalid(message) if message == paperhub_hub::MODEL_MISSING => ApiError::new(
+                ErrorCode::ModelNotInstalled,
+                "search by meaning needs the embedding model, which this hub has not installed \
+                 (`paperhub model install`); keyword search works: mode=keyword",
+            ),
+            HubError::Invalid(message) => ApiError::new(ErrorCode::InvalidParameter, message),
+            HubError::Search(paperhub_search::SearchError::InvalidQuery(message)) => {
+                ApiError::new(ErrorCode::InvalidQuery, message)
+            }
+            other => ApiError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+/// The JSON body of every API error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorResponse {
+    /// The error.
+    pub error: ErrorBody,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable, machine-readable code.
+    pub code: ErrorCode,
+    /// Explanation for a person; its wording may change.
+    pub message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let code = self.code();
+        let body = ErrorResponse {
+            error: ErrorBody {
+                code,
+                message: self.public_message(),
+            },
+        };
+        (code.status(), Json(body)).into_response()
+    }
+}
+
+/// The answer for a route that does not exist: JSON under `/api/`, a page elsewhere.
+pub async fn not_found(uri: Uri) -> Response {
+    let error = ApiError::new(ErrorCode::RouteNotFound, format!("no route {}", uri.path()));
+    if uri.path().starts_with("/api/") {
+        error.into_response()
+    } else {
+        crate::pages::error_page(error)
+    }
+}

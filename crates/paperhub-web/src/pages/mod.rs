@@ -1,0 +1,178 @@
+//! Server-rendered pages: they work without JavaScript. Templates live in `templates/` and
+//! escape everything they print (askama's default for `.html`); nothing here marks text safe.
+
+mod home;
+mod paper;
+mod search;
+mod subscribe;
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::NaiveDate;
+use paperhub_core::Paper;
+
+use crate::api::SnippetPart;
+use crate::error::ApiError;
+use crate::links::{paper_path, safe_url};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::list_day))
+        .route("/papers/{id}", get(paper::show_paper))
+        .route("/search", get(search::search_page))
+        .route("/subscribe", get(subscribe::show_subscribe))
+}
+
+/// Renders a template with a status.
+fn render(template: &impl Template, status: StatusCode) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => {
+            ApiError::Internal(anyhow::anyhow!("rendering a page: {error}")).into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    q: String,
+    page_title: String,
+    status: u16,
+    message: String,
+}
+
+/// An error as a page.
+pub fn error_page(error: ApiError) -> Response {
+    let status = error.code().status();
+    let page = ErrorPage {
+        q: String::new(),
+        page_title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        message: error.public_message(),
+    };
+    render(&page, status)
+}
+
+/// A page handler's error: rendered as a page.
+pub struct PageError(ApiError);
+
+impl From<ApiError> for PageError {
+    fn from(error: ApiError) -> Self {
+        PageError(error)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        error_page(self.0)
+    }
+}
+
+/// A link shown on a page.
+pub struct LinkView {
+    pub label: String,
+    pub href: String,
+}
+
+/// A paper in a list.
+pub struct PaperCard {
+    pub url: String,
+    pub title: String,
+    pub authors: String,
+    pub excerpt: String,
+    pub day: String,
+    pub categories: Vec<String>,
+    pub links: Vec<LinkView>,
+    pub snippet: Vec<SnippetPart>,
+}
+
+/// Characters of an abstract a list shows.
+const EXCERPT_CHARS: usize = 320;
+
+impl PaperCard {
+    pub fn new(paper: &Paper) -> Self {
+        let meta = &paper.meta;
+        PaperCard {
+            url: paper_path(paper.id.as_str()),
+            title: meta.title.clone(),
+            authors: authors_line(&meta.authors, 6),
+            excerpt: excerpt(&meta.abstract_text, EXCERPT_CHARS),
+            day: paper.listed_on.map(long_day).unwrap_or_default(),
+            categories: meta.categories.iter().take(4).cloned().collect(),
+            links: paper_links(paper),
+            snippet: Vec::new(),
+        }
+    }
+}
+
+/// The first `chars` characters of `text`, cut at a word, with an ellipsis when cut.
+fn excerpt(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(chars).collect();
+    let cut = match cut.rfind(' ') {
+        Some(at) if at > chars / 2 => &cut[..at],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end())
+}
+
+fn authors_line(authors: &[String], shown: usize) -> String {
+    let mut line = authors
+        .iter()
+        .take(shown)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if authors.len() > shown {
+        line.push_str(&format!(" and {} more", authors.len() - shown));
+    }
+    line
+}
+
+/// `June 5, 2025`.
+pub fn long_day(day: NaiveDate) -> String {
+    day.format("%B %-d, %Y").to_string()
+}
+
+/// A paper's outside links, http(s) only.
+fn paper_links(paper: &Paper) -> Vec<LinkView> {
+    let links = &paper.meta.links;
+    let mut out = Vec::new();
+    let arxiv = paper.meta.arxiv_id.is_some();
+    let mut push = |label: &str, url: Option<&str>| {
+        if let Some(href) = url.and_then(safe_url) {
+            out.push(LinkView {
+                label: label.to_owned(),
+                href: href.to_owned(),
+            });
+        }
+    };
+    push(
+        if arxiv { "arXiv" } else { "Abstract" },
+        links.abs.as_deref(),
+    );
+    push("PDF", links.pdf.as_deref());
+    push("DOI", links.doi.as_deref());
+    for code in &links.code {
+        push("Code", Some(code));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_cut_at_a_word_and_say_so() {
+        assert_eq!(excerpt("short", 10), "short");
+        assert_eq!(excerpt("one two three four", 10), "one two…");
+    }
+}

@@ -1,0 +1,62 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use axum::http::HeaderMap;
+use paperhub_hub::Hub;
+
+use crate::config::ServerConfig;
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+
+/// The application state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The hub.
+    pub hub: Hub,
+    /// Request counters and histograms.
+    pub metrics: Arc<Metrics>,
+    /// The public URL, when configured.
+    pub public_url: Option<String>,
+}
+
+impl AppState {
+    pub fn new(hub: Hub, config: &ServerConfig) -> Self {
+        Self {
+            hub,
+            metrics: Arc::new(Metrics::new()),
+            public_url: config.public_url.clone(),
+        }
+    }
+
+    /// Runs a hub call on the blocking pool: the hub and its store are synchronous.
+    pub async fn hub<T, F>(&self, call: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Hub) -> paperhub_hub::Result<T> + Send + 'static,
+    {
+        let hub = self.hub.clone();
+        tokio::task::spawn_blocking(move || call(&hub))
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("hub task failed: {e}")))?
+            .map_err(ApiError::from)
+    }
+
+    /// The base of absolute links (feeds): the configured public URL, else `http://` and the
+    /// request's `Host`.
+    pub fn base_url(&self, headers: &HeaderMap) -> String {
+        if let Some(url) = &self.public_url {
+            return url.clone();
+        }
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                !h.is_empty()
+                    && h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+            })
+            .unwrap_or("localhost");
+        format!("http://{host}")
+    }
+}

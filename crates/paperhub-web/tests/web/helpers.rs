@@ -1,0 +1,200 @@
+//! `TestApp`: a hub in a temporary directory, served on `127.0.0.1:0`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use paperhub_core::{PaperMeta, SourceFormat};
+use paperhub_hub::{Hub, NoObserver};
+use paperhub_ingest::{read_file, ReadOptions};
+use paperhub_search::{Embedder, FlatIndex, HashingEmbedder, TantivyIndex};
+use paperhub_store_sqlite::SqliteStore;
+use paperhub_web::{Application, ServerConfig};
+use tokio::sync::oneshot;
+
+pub fn shared(path: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")).join(path)
+}
+
+/// The seed listing page: 118 papers, listed on 2025-06-05 here.
+pub const SEED: &str = "seed/000_446ad54c0b8c9ae7.txt";
+
+pub fn day(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+/// Which embedding model the hub gets.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Model {
+    /// None: keyword search only.
+    None,
+    /// The deterministic hashing embedder of the search crate (fast, no files).
+    Hashing,
+    /// The real model from `PAPERHUB_MODEL_DIR` when installed there, else the hashing one.
+    RealIfInstalled,
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+/// A listing paper of `day`.
+pub fn listed(title: &str, abstract_text: &str, on: &str) -> PaperMeta {
+    PaperMeta {
+        title: title.into(),
+        abstract_text: abstract_text.into(),
+        listed_on: Some(day(on)),
+        format: Some(SourceFormat::Listing),
+        ..Default::default()
+    }
+}
+
+impl TestApp {
+    /// The seed listing on 2025-06-05 and two papers the day before, with the hashing model.
+    pub async fn seeded() -> Self {
+        Self::spawn(Model::Hashing, Vec::new()).await
+    }
+
+    /// The seeded hub plus `extra` papers, with `model`.
+    pub async fn spawn(model: Model, extra: Vec<PaperMeta>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_owned();
+        let hub = tokio::task::spawn_blocking(move || build_hub(&data, model, extra))
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app =
+            Application::with_listener(hub.clone(), ServerConfig::listening_on(addr), listener);
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        TestApp {
+            addr,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            shutdown: Some(tx),
+            server: Some(server),
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// GET, expecting `status`, returning the body as text.
+    pub async fn text(&self, path: &str, status: u16) -> String {
+        let response = self.get(path).await;
+        let got = response.status().as_u16();
+        let body = response.text().await.unwrap();
+        assert_eq!(got, status, "GET {path}: {body}");
+        body
+    }
+
+    /// GET, expecting `status`, returning the JSON body.
+    pub async fn json(&self, path: &str, status: u16) -> serde_json::Value {
+        let body = self.text(path, status).await;
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.shutdown.take().unwrap().send(()).unwrap();
+        self.server.take().unwrap().await.unwrap()
+    }
+}
+
+fn build_hub(data: &std::path::Path, model: Model, extra: Vec<PaperMeta>) -> Hub {
+    let store = SqliteStore::open(&data.join("paperhub.sqlite3")).unwrap();
+    let index = TantivyIndex::open(&data.join("index")).unwrap();
+    let mut hub = Hub::new(Arc::new(store), Arc::new(index));
+    let embedder: Option<Arc<dyn Embedder>> = match model {
+        Model::None => None,
+        Model::Hashing => Some(Arc::new(HashingEmbedder)),
+        Model::RealIfInstalled => Some(match real_model() {
+            Some(model) => model,
+            None => Arc::new(HashingEmbedder),
+        }),
+    };
+    if let Some(embedder) = embedder {
+        let dims = embedder.dimensions();
+        hub = hub.with_semantic(embedder, Arc::new(FlatIndex::new(dims)));
+    }
+    let records = read_file(
+        &shared(SEED),
+        &ReadOptions {
+            date: Some(day("2025-06-05")),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    hub.ingest(records, 1_000, &mut NoObserver).unwrap();
+    let mut more = vec![
+        listed(
+            "Scaling Sparse Retrieval for Scientific Search",
+            "We index scientific abstracts with learned sparse retrieval and compare it with BM25.",
+            "2025-06-04",
+        ),
+        listed(
+            "Gradient Checkpointing Revisited",
+            "Recomputing activations trades compute for memory during backpropagation of gradients.",
+            "2025-06-04",
+        ),
+    ];
+    more.extend(extra);
+    let more: Vec<_> = more
+        .into_iter()
+        .map(|m| Ok::<_, paperhub_ingest::RecordError>(m.normalized().unwrap()))
+        .collect();
+    hub.ingest(more, 1_000, &mut NoObserver).unwrap();
+    if hub.has_semantic() {
+        hub.embed_missing(64, |_, _| {}).unwrap();
+    }
+    hub
+}
+
+/// The real embedding model, when installed at `PAPERHUB_MODEL_DIR`.
+pub fn real_model() -> Option<Arc<dyn Embedder>> {
+    let dir = PathBuf::from(std::env::var_os("PAPERHUB_MODEL_DIR")?);
+    match paperhub_embed::Embedder::load(&dir) {
+        Ok(model) => Some(Arc::new(model)),
+        Err(error) => {
+            eprintln!(
+                "(no real model at {}: {error}; using the hashing embedder)",
+                dir.display()
+            );
+            None
+        }
+    }
+}
+
+/// `html` with the character references a template escaper writes turned back into text.
+pub fn decode(html: &str) -> String {
+    [
+        ("&#60;", "<"),
+        ("&lt;", "<"),
+        ("&#62;", ">"),
+        ("&gt;", ">"),
+        ("&#34;", "\""),
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&#x27;", "'"),
+        ("&#38;", "&"),
+        ("&amp;", "&"),
+    ]
+    .iter()
+    .fold(html.to_owned(), |text, (from, to)| text.replace(from, to))
+}

@@ -1,0 +1,10 @@
+//! The web hub end to end: the real server on a loopback port over a real SQLite store and
+//! tantivy index, asked with a real HTTP client (and, in `browser`, a real Chromium).
+
+mod api;
+mod browser;
+mod feeds;
+mod helpers;
+mod operations;
+mod pages;
+mod security;

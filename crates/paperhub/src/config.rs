@@ -1,0 +1,176 @@
+//! The configuration of `paperhub serve`: one [`Settings`] struct read from, in increasing
+//! precedence, the built-in defaults, a TOML file, `PAPERHUB_…` environment variables and
+//! command-line flags; then validated into the server's [`ServerConfig`].
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use paperhub_web::{ServerConfig, ServerSettings};
+use serde::{Deserialize, Serialize};
+
+/// The example configuration file, every setting at its default.
+pub const EXAMPLE: &str = include_str!("../../../config/paperhub.example.toml");
+
+/// Everything the configuration file can say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Where the database and index live.
+    pub data_dir: PathBuf,
+    /// The embedding model's directory (default: `model` in `data_dir`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_dir: Option<PathBuf>,
+    /// The HTTP server.
+    pub server: ServerSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./paperhub-data"),
+            model_dir: None,
+            server: ServerSettings::default(),
+        }
+    }
+}
+
+/// Settings given as command-line flags; `None` when the flag was not given.
+#[derive(Debug, Default, Serialize)]
+pub struct Flags {
+    /// `--data-dir`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// `--model-dir`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_dir: Option<PathBuf>,
+    /// `serve --listen`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+}
+
+/// Environment variables read as settings: `PAPERHUB_DATA_DIR`, `PAPERHUB_MODEL_DIR` and
+/// `PAPERHUB_SERVER__<KEY>`. Other `PAPERHUB_…` variables (`PAPERHUB_CONFIG`, those of the
+/// tests) are not settings.
+fn env_provider() -> Env {
+    Env::prefixed("PAPERHUB_").split("__").filter(|key| {
+        let key = key.as_str().to_ascii_lowercase();
+        key == "data_dir"
+            || key == "model_dir"
+            || key.starts_with("server.")
+            || key.starts_with("server__")
+    })
+}
+
+/// Reads the settings: defaults, then `file`, then the environment, then `flags`.
+pub fn load(file: Option<&Path>, flags: &Flags) -> anyhow::Result<Settings> {
+    let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+    if let Some(file) = file {
+        if !file.is_file() {
+            anyhow::bail!("no configuration file {}", file.display());
+        }
+        figment = figment.merge(Toml::file_exact(file));
+    }
+    figment = figment.merge(env_provider());
+    let mut settings: Settings = figment
+        .extract()
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| match file {
+            Some(file) => format!(
+                "reading the configuration ({} and the environment)",
+                file.display()
+            ),
+            None => "reading the configuration from the environment".into(),
+        })?;
+    if let Some(dir) = &flags.data_dir {
+        settings.data_dir.clone_from(dir);
+    }
+    if let Some(dir) = &flags.model_dir {
+        settings.model_dir = Some(dir.clone());
+    }
+    if let Some(listen) = &flags.listen {
+        settings.server.listen.clone_from(listen);
+    }
+    Ok(settings)
+}
+
+impl Settings {
+    /// The validated server configuration.
+    pub fn server_config(&self) -> anyhow::Result<ServerConfig> {
+        ServerConfig::try_from(self.server.clone()).context("checking the [server] settings")
+    }
+
+    /// The settings as a TOML file.
+    pub fn to_toml(&self) -> anyhow::Result<String> {
+        toml::to_string(self).context("writing the settings as TOML")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_holds_exactly_the_defaults() {
+        let parsed: Settings = toml::from_str(EXAMPLE).unwrap();
+        assert_eq!(parsed, Settings::default());
+    }
+
+    #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment::Jail fixes the closure's error type"
+    )]
+    fn flags_override_the_environment_which_overrides_the_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "paperhub.toml",
+                "data_dir = \"from-file\"\n[server]\nlisten = \"127.0.0.1:1111\"\nrequest_timeout_secs = 5\n",
+            )?;
+            let file = Path::new("paperhub.toml");
+            let settings = load(Some(file), &Flags::default()).unwrap();
+            assert_eq!(settings.data_dir, PathBuf::from("from-file"));
+            assert_eq!(settings.server.listen, "127.0.0.1:1111");
+            assert_eq!(settings.server.request_timeout_secs, 5);
+
+            jail.set_env("PAPERHUB_SERVER__LISTEN", "127.0.0.1:2222");
+            jail.set_env("PAPERHUB_DATA_DIR", "from-env");
+            jail.set_env("PAPERHUB_CONFIG", "ignored: not a setting");
+            let settings = load(Some(file), &Flags::default()).unwrap();
+            assert_eq!(settings.server.listen, "127.0.0.1:2222");
+            assert_eq!(settings.data_dir, PathBuf::from("from-env"));
+            assert_eq!(
+                settings.server.request_timeout_secs, 5,
+                "the file still counts"
+            );
+
+            let flags = Flags {
+                listen: Some("127.0.0.1:3333".into()),
+                data_dir: Some("from-flag".into()),
+                model_dir: None,
+            };
+            let settings = load(Some(file), &flags).unwrap();
+            assert_eq!(settings.server.listen, "127.0.0.1:3333");
+            assert_eq!(settings.data_dir, PathBuf::from("from-flag"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment::Jail fixes the closure's error type"
+    )]
+    fn unknown_settings_are_refused_by_name() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("bad.toml", "[server]\nlisten_on = \"x\"\n")?;
+            let error = format!(
+                "{:#}",
+                load(Some(Path::new("bad.toml")), &Flags::default()).unwrap_err()
+            );
+            assert!(error.contains("listen_on"), "{error}");
+            Ok(())
+        });
+    }
+}
