@@ -91,8 +91,8 @@ fn dir_size(dir: &Path) -> u64 {
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0.0f32; 8];
     for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
+        for ((sum, x), y) in acc.iter_mut().zip(x).zip(y) {
+            *sum += x * y;
         }
     }
     acc.iter().sum()
@@ -320,10 +320,20 @@ fn exact_top10(store: &SqliteStore, queries: &[Vec<f32>]) -> anyhow::Result<Vec<
         .collect())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+/// A score with a total order, for the heaps.
+#[derive(Debug, Clone, Copy)]
 struct OrdF32(f32);
+impl PartialEq for OrdF32 {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
 impl Eq for OrdF32 {}
-#[allow(clippy::derive_ord_xor_partial_ord)]
+impl PartialOrd for OrdF32 {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 impl Ord for OrdF32 {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.0.total_cmp(&other.0)
