@@ -98,7 +98,6 @@ fn without_the_model_keyword_search_works_and_meaning_says_how_to_install_it() {
 }
 
 #[test]
-#[ignore = "known bug, open in issue 3: through the CLI the HNSW path returns no semantic hits on the seed listing (unit and hub tests pass)"]
 fn above_the_exact_search_limit_an_hnsw_index_is_built_saved_and_reopened() {
     let hub = Hub::new().with_model();
     // 118 papers against a limit of 100: search by meaning goes approximate.
@@ -107,10 +106,16 @@ fn above_the_exact_search_limit_an_hnsw_index_is_built_saved_and_reopened() {
             .command()
             .env("PAPERHUB_EXACT_SEARCH_MAX", "100")
             .args(args)
+            .arg("--json")
             .output()
             .unwrap();
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{args:?} printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
     };
     run(&[
         "--quiet",
