@@ -73,6 +73,10 @@ impl Hub {
             )));
         }
         let total = last - after;
+        // Change numbers count rewrites too: at most `total` vectors are new.
+        semantic
+            .vectors
+            .reserve(usize::try_from(total).unwrap_or(usize::MAX))?;
         let mut loaded = 0;
         while after < last {
             let chunk = self.store.embeddings_since(model, after, LOAD_CHUNK)?;

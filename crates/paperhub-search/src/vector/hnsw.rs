@@ -267,6 +267,20 @@ impl VectorIndex for HnswIndex {
         self.dimensions
     }
 
+    fn reserve(&self, additional: usize) -> Result<()> {
+        let index = self
+            .index
+            .write()
+            .map_err(|_| SearchError::Corrupt("vector index lock poisoned".into()))?;
+        let needed = index.size() + additional;
+        if needed > index.capacity() {
+            index
+                .reserve_capacity_and_threads(needed, threads())
+                .map_err(|e| usearch_error("growing", e))?;
+        }
+        Ok(())
+    }
+
     fn upsert(&self, items: &[(u64, Vec<f32>)]) -> Result<()> {
         if let Some((key, vector)) = items.iter().find(|(_, v)| v.len() != self.dimensions) {
             return Err(SearchError::InvalidQuery(format!(

@@ -101,6 +101,13 @@ pub trait VectorIndex: Send + Sync {
         self.len() == 0
     }
 
+    /// Makes room for `additional` more vectors before a bulk load, so that an index that
+    /// grows in steps does not end up holding more room than vectors; nothing by default.
+    fn reserve(&self, additional: usize) -> Result<()> {
+        let _ = additional;
+        Ok(())
+    }
+
     /// The store's embedding change number up to which the index was loaded from disk (see
     /// `PaperStore::embeddings_since`): the vectors written after it must be upserted again.
     /// 0 for an index kept only in memory.
