@@ -50,6 +50,16 @@ pub struct VectorsArgs {
     /// Build the index again even when one is saved.
     #[arg(long)]
     rebuild: bool,
+    /// Also measure ANN recall@10 and latency for each of these search settings, given as
+    /// EF:RESCORE (ef, and candidates beyond 10 rescored in f32), on the same index.
+    #[arg(long, value_delimiter = ',')]
+    sweep: Vec<String>,
+    /// Links per node (HNSW's M) when the index is built.
+    #[arg(long, default_value_t = HnswParams::default().connectivity)]
+    connectivity: usize,
+    /// Candidates considered while linking a vector (efConstruction) when the index is built.
+    #[arg(long, default_value_t = HnswParams::default().expansion_add)]
+    expansion_add: usize,
     /// The shared data directory holding `data/` and `seed/`.
     #[arg(long, env = "PAPERHUB_BENCH_SHARED", default_value_os_t = crate::default_shared_dir())]
     shared: PathBuf,
@@ -254,11 +264,11 @@ fn fill_store(store: &SqliteStore, expansion: &Expansion, seed: u64) -> anyhow::
     }
     let started = Instant::now();
     let mut done = 0u64;
+    let mut after_key = 0;
     loop {
-        let batch = store.papers_to_embed(model, 10_000)?;
-        if batch.is_empty() {
-            break;
-        }
+        let batch = store.papers_to_embed(model, after_key, 10_000)?;
+        let Some(last) = batch.last() else { break };
+        after_key = last.key;
         let items: Vec<(u64, u64, Vec<f32>)> = batch
             .iter()
             .map(|p| (p.key, p.seq, expansion.derive(seed, p.key)))
@@ -398,7 +408,21 @@ pub fn run(args: &VectorsArgs) -> anyhow::Result<()> {
             .with_context(|| format!("removing {}", vector_dir.display()))?;
     }
     let (rss_before, _) = memory_mib();
-    let params = HnswParams::default();
+    let params = HnswParams {
+        connectivity: args.connectivity,
+        expansion_add: args.expansion_add,
+        ..HnswParams::default()
+    };
+    let sweep: Vec<(usize, usize)> = args
+        .sweep
+        .iter()
+        .map(|s| {
+            let (ef, rescore) = s
+                .split_once(':')
+                .with_context(|| format!("--sweep {s:?}: expected EF:RESCORE"))?;
+            Ok((ef.parse()?, rescore.parse()?))
+        })
+        .collect::<anyhow::Result<_>>()?;
     let vectors = Arc::new(HnswIndex::open(
         &vector_dir,
         paperhub_embed::DIMENSIONS,
@@ -440,6 +464,34 @@ pub fn run(args: &VectorsArgs) -> anyhow::Result<()> {
         }
     }
     let recall = found as f64 / (10 * recall_n).max(1) as f64;
+    let mut swept = Vec::new();
+    for &(ef, rescore) in &sweep {
+        vectors.set_search(ef, rescore)?;
+        let mut ms = Vec::new();
+        let mut found = 0usize;
+        for _pass in 0..2 {
+            ms.clear();
+            found = 0;
+            for (i, q) in query_vectors.iter().enumerate() {
+                let t = Instant::now();
+                let hits = vectors.search(q, 10, None)?;
+                ms.push(t.elapsed().as_secs_f64() * 1e3);
+                if let Some(truth) = exact.get(i) {
+                    found += hits.iter().filter(|h| truth.contains(&h.key)).count();
+                }
+            }
+        }
+        let recall = found as f64 / (10 * recall_n).max(1) as f64;
+        let latency = Latency::of(&ms);
+        eprintln!(
+            "sweep ef {ef:4} rescore {rescore:4}: recall@10 {recall:.4}, p50 {:.2} ms, p99 {:.2} ms",
+            latency.p50_ms, latency.p99_ms
+        );
+        swept.push(
+            json!({"ef": ef, "rescore": rescore, "recall_at_10": recall, "ann_top10": latency}),
+        );
+    }
+    vectors.set_search(params.expansion_search, params.rescore)?;
     // Hybrid end to end: embedding the claim, BM25 and ANN top 300 each, fusion, papers.
     let request = |text: &str| -> anyhow::Result<SearchRequest> {
         let mut query = KeywordQuery::parse(text).map_err(anyhow::Error::msg)?;
@@ -486,6 +538,7 @@ pub fn run(args: &VectorsArgs) -> anyhow::Result<()> {
         "recall_queries": recall_n,
         "exact_scan_seconds": exact_seconds,
         "ann_top10": ann,
+        "sweep": swept,
         "hybrid_end_to_end": hybrid,
         "hybrid_queries": hybrid_ms.len(),
     });
@@ -504,10 +557,7 @@ pub fn run(args: &VectorsArgs) -> anyhow::Result<()> {
     );
     println!(
         "  HNSW (M={}, ef_construction={}, ef={}, int8, +{} candidates rescored in f32)",
-        params.connectivity,
-        params.expansion_add,
-        params.expansion_search,
-        paperhub_search::vector::RESCORE_EXTRA
+        params.connectivity, params.expansion_add, params.expansion_search, params.rescore
     );
     println!(
         "  build: {built} vectors in {build_seconds:.1}s ({:.0}/s)",

@@ -119,11 +119,15 @@ impl Hub {
             .papers
             .saturating_sub(self.store.embedding_count(&model)?);
         let mut done = 0;
+        // Papers are taken by key; one changed behind the cursor while this runs is embedded
+        // by the next run.
+        let mut after_key = 0;
         loop {
-            let papers = self.store.papers_to_embed(&model, batch.max(1))?;
-            if papers.is_empty() {
-                break;
-            }
+            let papers = self
+                .store
+                .papers_to_embed(&model, after_key, batch.max(1))?;
+            let Some(last) = papers.last() else { break };
+            after_key = last.key;
             let texts: Vec<String> = papers.iter().map(|p| document_text(&p.paper)).collect();
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
             let vectors = semantic

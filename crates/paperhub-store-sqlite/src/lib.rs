@@ -386,14 +386,22 @@ impl PaperStore for SqliteStore {
         })
     }
 
-    fn papers_to_embed(&self, model: &str, limit: usize) -> Result<Vec<StoredPaper>> {
+    fn papers_to_embed(
+        &self,
+        model: &str,
+        after_key: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredPaper>> {
         self.with_conn(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT p.key, p.seq, p.id, p.listed_on, p.meta FROM papers p \
                  LEFT JOIN embeddings e ON e.model = ?1 AND e.key = p.key \
-                 WHERE e.key IS NULL OR e.seq < p.seq ORDER BY p.key LIMIT ?2",
+                 WHERE p.key > ?2 AND (e.key IS NULL OR e.seq < p.seq) ORDER BY p.key LIMIT ?3",
             )?;
-            let rows = stmt.query_map(params![model, limit as i64], row_to_stored)?;
+            let rows = stmt.query_map(
+                params![model, after_key as i64, limit as i64],
+                row_to_stored,
+            )?;
             rows.collect()
         })
     }
@@ -494,7 +502,7 @@ impl PaperStore for SqliteStore {
 
     fn latest_day(&self) -> Result<Option<NaiveDate>> {
         self.with_conn(|conn| {
-            conn.prepare_cached("SELECT MAX(listed_on) FROM papers")?
+            conn.prepare_cached("SELECT MAX(listed_on) FROM papers WHERE listed_on IS NOT NULL")?
                 .query_row([], |r| r.get::<_, Option<String>>(0))
                 .map(parse_day)
         })

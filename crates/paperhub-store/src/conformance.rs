@@ -123,7 +123,7 @@ pub fn embeddings_are_kept_per_model_and_redone_when_a_paper_changes(store: &dyn
     store
         .upsert_batch(&[arxiv("2401.00001v1", "One"), arxiv("2401.00002v1", "Two")])
         .unwrap();
-    let todo = store.papers_to_embed("m", 10).unwrap();
+    let todo = store.papers_to_embed("m", 0, 10).unwrap();
     assert_eq!(todo.len(), 2);
     let items: Vec<(u64, u64, Vec<f32>)> = todo
         .iter()
@@ -131,11 +131,11 @@ pub fn embeddings_are_kept_per_model_and_redone_when_a_paper_changes(store: &dyn
         .collect();
     store.put_embeddings("m", &items).unwrap();
     assert!(
-        store.papers_to_embed("m", 10).unwrap().is_empty(),
+        store.papers_to_embed("m", 0, 10).unwrap().is_empty(),
         "nothing left to embed"
     );
     assert_eq!(
-        store.papers_to_embed("other-model", 10).unwrap().len(),
+        store.papers_to_embed("other-model", 0, 10).unwrap().len(),
         2,
         "per model"
     );
@@ -173,9 +173,25 @@ pub fn embeddings_are_kept_per_model_and_redone_when_a_paper_changes(store: &dyn
     store
         .upsert_batch(&[arxiv("2401.00001v2", "One, revised")])
         .unwrap();
-    let again = store.papers_to_embed("m", 10).unwrap();
+    let again = store.papers_to_embed("m", 0, 10).unwrap();
     assert_eq!(again.len(), 1, "a changed paper is embedded again");
     assert_eq!(again[0].paper.meta.title, "One, revised");
+    // Working through them from a key on.
+    let todo = store.papers_to_embed("other-model", 0, 1).unwrap();
+    assert_eq!(todo.len(), 1, "the limit holds");
+    let rest = store
+        .papers_to_embed("other-model", todo[0].key, 10)
+        .unwrap();
+    assert_eq!(
+        rest.len(),
+        1,
+        "the next call starts after the key it is given"
+    );
+    assert!(rest[0].key > todo[0].key);
+    assert!(store
+        .papers_to_embed("other-model", rest[0].key, 10)
+        .unwrap()
+        .is_empty());
 }
 
 /// Idempotent upsert.

@@ -127,8 +127,16 @@ pub trait PaperStore: Send + Sync {
     /// Stores embeddings made by `model`: `(key, the paper's seq when embedded, vector)`.
     fn put_embeddings(&self, model: &str, items: &[(u64, u64, Vec<f32>)]) -> Result<()>;
 
-    /// Up to `limit` papers (by key) that have no embedding by `model`, or changed since theirs.
-    fn papers_to_embed(&self, model: &str, limit: usize) -> Result<Vec<StoredPaper>>;
+    /// Up to `limit` papers with keys above `after_key`, by key, that have no embedding by
+    /// `model` or changed since theirs. A caller working through them passes the last key it
+    /// was given, so each call starts where the last one ended instead of passing over every
+    /// paper already embedded again (which made filling a million vectors quadratic).
+    fn papers_to_embed(
+        &self,
+        model: &str,
+        after_key: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredPaper>>;
 
     /// Up to `limit` embeddings by `model` stored or replaced after change number `after`,
     /// oldest change first. Every write of a vector takes the model's next change number, so a

@@ -2,9 +2,9 @@
 //! vectors ([usearch]), saved on disk and caught up with the store when opened.
 //!
 //! Memory: each vector takes 384 bytes as int8 (a quarter of f32) plus its graph links
-//! (`connectivity` × 2 × 4 bytes on the base layer), about 0.5 KB a paper: all of arXiv
-//! (3M papers) in about 1.5 GB. int8 alone loses the order of near-ties, so a search takes
-//! [`RESCORE_EXTRA`] more candidates from the graph than asked and ranks them by their exact
+//! (`connectivity` × 2 × 4 bytes on the base layer): loading a saved graph of 1M vectors adds
+//! 589 MiB to the process (618 B a paper), so all of arXiv (3M) needs about 1.7 GiB. int8 alone loses the order of near-ties, so a search takes
+//! [`HnswParams::rescore`] more candidates from the graph than asked and ranks them by their exact
 //! f32 vectors, read from a file beside the graph (`vectors.f32`, row = paper key; read with
 //! `pread`, so it lives in the page cache, not in the process). Recall against exact search
 //! and latency are measured by `paperhub-bench vectors` (BENCHMARKS.md).
@@ -33,9 +33,6 @@ const META_FILE: &str = "hnsw.json";
 /// The exact vectors, one row of `dimensions` little-endian f32 per paper key.
 const VECTORS_FILE: &str = "vectors.f32";
 
-/// Candidates taken from the graph beyond those asked, to be ranked by exact vectors.
-pub const RESCORE_EXTRA: usize = 40;
-
 /// Bumped when the on-disk layout changes; an index saved in another layout is rebuilt.
 const FORMAT: u32 = 1;
 
@@ -55,18 +52,31 @@ pub struct HnswParams {
     /// Candidates considered while linking a new vector (efConstruction).
     pub expansion_add: usize,
     /// Candidates kept while searching (ef); a search for more hits than this keeps as many
-    /// candidates as hits asked.
+    /// candidates as hits asked. A search setting: it can change without rebuilding.
     pub expansion_search: usize,
+    /// Candidates taken from the graph beyond those asked, to be ranked by their exact f32
+    /// vectors. A search setting too.
+    #[serde(default)]
+    pub rescore: usize,
+}
+
+impl HnswParams {
+    /// Whether a graph built with `self` serves `other` (the build settings agree).
+    fn same_graph(&self, other: &HnswParams) -> bool {
+        self.connectivity == other.connectivity && self.expansion_add == other.expansion_add
+    }
 }
 
 impl Default for HnswParams {
-    /// Chosen with `paperhub-bench vectors` on 1M vectors (BENCHMARKS.md): recall@10 against
-    /// exact search above 0.98 with a p99 well under 5 ms on two cores.
+    /// Chosen with `paperhub-bench vectors --sweep` on 1M vectors (BENCHMARKS.md): with
+    /// ef_construction 128 and ef 512, recall@10 against exact search 0.981 at p99 5.7 ms on
+    /// two cores (ef_construction 64 stopped at 0.971; ef 384 gives 0.969 at p99 4.3 ms).
     fn default() -> Self {
         Self {
             connectivity: 16,
-            expansion_add: 64,
-            expansion_search: 64,
+            expansion_add: 128,
+            expansion_search: 512,
+            rescore: 40,
         }
     }
 }
@@ -90,6 +100,8 @@ pub struct HnswIndex {
     dir: PathBuf,
     dimensions: usize,
     params: HnswParams,
+    /// The search settings in effect (see [`HnswIndex::set_search`]).
+    search: RwLock<(usize, usize)>,
     index: RwLock<Index>,
     /// [`VECTORS_FILE`]: written under the index's write lock, read with `pread`.
     vectors: fs::File,
@@ -123,9 +135,9 @@ impl HnswIndex {
             Err(e) => return Err(io_error("reading", &meta_path, e)),
         };
         let mut keep = None;
-        if let Some(meta) =
-            meta.filter(|m| m.format == FORMAT && m.dimensions == dimensions && m.params == params)
-        {
+        if let Some(meta) = meta.filter(|m| {
+            m.format == FORMAT && m.dimensions == dimensions && m.params.same_graph(&params)
+        }) {
             let graph = dir.join(&meta.graph);
             let path = graph.to_str().ok_or_else(|| {
                 SearchError::Corrupt(format!(
@@ -167,6 +179,7 @@ impl HnswIndex {
             dir: dir.to_owned(),
             dimensions,
             params,
+            search: RwLock::new((params.expansion_search, params.rescore)),
             index: RwLock::new(index),
             vectors,
             saved_change: AtomicU64::new(saved_change),
@@ -212,9 +225,26 @@ impl HnswIndex {
         self.index.read().map_or(0, |index| index.memory_usage())
     }
 
-    /// The parameters it was built with.
+    /// The parameters it was built with, and the search settings in effect.
     pub fn params(&self) -> HnswParams {
-        self.params
+        let (expansion_search, rescore) = self.search.read().map_or((0, 0), |s| *s);
+        HnswParams {
+            expansion_search,
+            rescore,
+            ..self.params
+        }
+    }
+
+    /// Changes the search settings (ef and the candidates rescored) without rebuilding.
+    pub fn set_search(&self, expansion_search: usize, rescore: usize) -> Result<()> {
+        let index = self.read()?;
+        let mut search = self
+            .search
+            .write()
+            .map_err(|_| SearchError::Corrupt("vector index lock poisoned".into()))?;
+        index.change_expansion_search(expansion_search.max(1));
+        *search = (expansion_search.max(1), rescore);
+        Ok(())
     }
 
     fn read(&self) -> Result<std::sync::RwLockReadGuard<'_, Index>> {
@@ -367,7 +397,8 @@ impl VectorIndex for HnswIndex {
         if limit == 0 || index.size() == 0 {
             return Ok(Vec::new());
         }
-        let candidates = limit + RESCORE_EXTRA;
+        let rescore = self.search.read().map_or(0, |s| s.1);
+        let candidates = limit + rescore;
         let matches = match allow {
             Some(allow) if allow.len() <= EXACT_FILTER_MAX => {
                 let known = allow.iter().copied().filter(|&key| index.contains(key));
@@ -425,7 +456,7 @@ impl VectorIndex for HnswIndex {
         let meta = Meta {
             format: FORMAT,
             dimensions: self.dimensions,
-            params: self.params,
+            params: self.params(),
             change,
             graph: graph.clone(),
             vectors: index.size(),

@@ -14,7 +14,7 @@ mod hnsw;
 use std::collections::HashSet;
 
 pub use flat::FlatIndex;
-pub use hnsw::{HnswIndex, HnswParams, RESCORE_EXTRA};
+pub use hnsw::{HnswIndex, HnswParams};
 
 use crate::Result;
 
