@@ -39,7 +39,7 @@ until curl -fs "http://$addr/healthz" >/dev/null; do
     sleep 1
 done
 echo "serving $data_dir after $(( $(date +%s) - started ))s; RSS $(awk '/VmRSS/ {print $2/1024 " MiB"}' /proc/$pid/status)"
-curl -fs "http://$addr/api/v1/stats"; echo
+curl -fs --max-time 60 "http://$addr/api/v1/stats" && echo || echo "(stats did not answer within 60 s)"
 
 echo "== hybrid search, GET /api/v1/search?mode=hybrid&limit=10&q=<claim>"
 wrk -t1 -c1 -d5s -s bench/http/search.lua "http://$addr" >/dev/null # warm-up

@@ -1,7 +1,9 @@
--- wrk script: hybrid search through the JSON API, cycling through the url-encoded queries
--- (one per line) of the file named by $QUERIES; each wrk thread starts at another query.
+-- wrk script: search through the JSON API, cycling through the url-encoded queries (one per
+-- line) of the file named by $QUERIES; each wrk thread starts at another query. $MODE picks
+-- the mode (hybrid by default; keyword, semantic).
 local queries = {}
 local i = 0
+local mode = os.getenv("MODE") or "hybrid"
 
 function init(args)
   for line in io.lines(os.getenv("QUERIES")) do
@@ -14,5 +16,5 @@ end
 
 function request()
   i = i % #queries + 1
-  return wrk.format("GET", "/api/v1/search?mode=hybrid&limit=10&q=" .. queries[i])
+  return wrk.format("GET", "/api/v1/search?mode=" .. mode .. "&limit=10&q=" .. queries[i])
 end

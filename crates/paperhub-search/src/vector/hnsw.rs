@@ -41,6 +41,10 @@ const FORMAT: u32 = 1;
 /// can miss).
 const EXACT_FILTER_MAX: usize = 20_000;
 
+/// Hits, from the top, that are ranked by their exact vectors (with [`HnswParams::rescore`]
+/// more candidates); the rest of a longer list keeps the graph's order.
+const RESCORE_HEAD: usize = 32;
+
 /// Upserts of at least this many vectors are added on every core.
 const PARALLEL_ADD_MIN: usize = 512;
 
@@ -106,6 +110,8 @@ pub struct HnswIndex {
     /// [`VECTORS_FILE`]: written under the index's write lock, read with `pread`.
     vectors: fs::File,
     saved_change: AtomicU64,
+    /// Searches in flight, at most [`contexts`].
+    gate: Gate,
 }
 
 fn usearch_error(what: &str, e: impl std::fmt::Display) -> SearchError {
@@ -118,6 +124,41 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> SearchError {
 
 fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Search contexts usearch keeps: it fails a search when more threads search at once than it
+/// has contexts for ("Reserve capacity ahead of searches!"), and a web server searches from
+/// many threads. More searches than this wait their turn (see [`HnswIndex::search`]).
+fn contexts() -> usize {
+    threads() * 4
+}
+
+/// Counts searches in flight so that no more than [`contexts`] run at once.
+#[derive(Default)]
+struct Gate {
+    running: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+impl Gate {
+    fn enter(&self, max: usize) -> GatePass<'_> {
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        while *running >= max {
+            running = self.freed.wait(running).unwrap_or_else(|e| e.into_inner());
+        }
+        *running += 1;
+        GatePass(self)
+    }
+}
+
+struct GatePass<'a>(&'a Gate);
+
+impl Drop for GatePass<'_> {
+    fn drop(&mut self) {
+        let mut running = self.0.running.lock().unwrap_or_else(|e| e.into_inner());
+        *running -= 1;
+        self.0.freed.notify_one();
+    }
 }
 
 impl HnswIndex {
@@ -157,6 +198,9 @@ impl HnswIndex {
                     meta.vectors
                 )));
             }
+            index
+                .reserve_capacity_and_threads(index.size().max(1), contexts())
+                .map_err(|e| usearch_error("reserving search contexts", e))?;
             index.change_expansion_search(params.expansion_search);
             saved_change = meta.change;
             keep = Some(meta.graph);
@@ -183,6 +227,7 @@ impl HnswIndex {
             index: RwLock::new(index),
             vectors,
             saved_change: AtomicU64::new(saved_change),
+            gate: Gate::default(),
         };
         this.remove_graphs_except(keep.as_deref())?;
         Ok(this)
@@ -305,7 +350,7 @@ impl VectorIndex for HnswIndex {
         let needed = index.size() + additional;
         if needed > index.capacity() {
             index
-                .reserve_capacity_and_threads(needed, threads())
+                .reserve_capacity_and_threads(needed, contexts())
                 .map_err(|e| usearch_error("growing", e))?;
         }
         Ok(())
@@ -328,7 +373,7 @@ impl VectorIndex for HnswIndex {
         if needed > index.capacity() {
             let capacity = needed.max(index.capacity() * 3 / 2).max(1024);
             index
-                .reserve_capacity_and_threads(capacity, threads)
+                .reserve_capacity_and_threads(capacity, contexts())
                 .map_err(|e| usearch_error("growing", e))?;
         }
         {
@@ -399,6 +444,7 @@ impl VectorIndex for HnswIndex {
         }
         let rescore = self.search.read().map_or(0, |s| s.1);
         let candidates = limit + rescore;
+        let _pass = self.gate.enter(contexts());
         let matches = match allow {
             Some(allow) if allow.len() <= EXACT_FILTER_MAX => {
                 let known = allow.iter().copied().filter(|&key| index.contains(key));
@@ -408,7 +454,25 @@ impl VectorIndex for HnswIndex {
             None => index.search(query, candidates),
         }
         .map_err(|e| usearch_error("searching", e))?;
-        self.rank_exactly(query, matches.keys.into_iter(), limit)
+        // Exact f32 rows are read for the head of the list only: a long list (the 300
+        // candidates of a hybrid search) keeps the graph's order after it, so a query reads
+        // at most RESCORE_HEAD + rescore rows, whatever it asks for.
+        let head = limit.min(RESCORE_HEAD) + rescore;
+        let split = head.min(matches.keys.len());
+        let mut hits = self.rank_exactly(query, matches.keys[..split].iter().copied(), split)?;
+        let floor = hits.last().map_or(f32::INFINITY, |h| h.score);
+        hits.extend(
+            matches.keys[split..]
+                .iter()
+                .zip(&matches.distances[split..])
+                .map(|(&key, &distance)| VectorHit {
+                    key,
+                    // usearch's cosine distance is 1 - cosine; kept below the exact head.
+                    score: (1.0 - distance).min(floor),
+                }),
+        );
+        hits.truncate(limit);
+        Ok(hits)
     }
 
     fn get(&self, key: u64) -> Option<Vec<f32>> {
@@ -561,6 +625,60 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().starts_with("graph-"))
             .collect();
         assert_eq!(graphs.len(), 1, "older graphs are removed");
+    }
+
+    #[test]
+    fn many_threads_search_a_reopened_index_at_once() {
+        // A web server searches from many threads; usearch fails searches beyond the contexts
+        // it reserved ("Reserve capacity ahead of searches!"), which a reopened index had
+        // not: seen under wrk as HTTP 500s.
+        let dir = tempfile::tempdir().unwrap();
+        let items = clustered(2_000, 16, 8);
+        let index = HnswIndex::open(dir.path(), 16, HnswParams::default()).unwrap();
+        index.upsert(&items).unwrap();
+        index.save(1).unwrap();
+        drop(index);
+        let index = HnswIndex::open(dir.path(), 16, HnswParams::default()).unwrap();
+        let threads = contexts() * 3;
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|t| {
+                    let (index, items) = (&index, &items);
+                    scope.spawn(move || {
+                        for i in 0..20 {
+                            let (_, query) = &items[(t * 20 + i) % items.len()];
+                            let hits = index.search(query, 300, None).unwrap();
+                            assert_eq!(hits.len(), 300);
+                        }
+                    })
+                })
+                .collect();
+            for w in workers {
+                w.join().unwrap();
+            }
+        });
+    }
+
+    #[test]
+    fn a_long_list_is_ordered_and_its_head_ranked_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut items = clustered(3_010, 32, 9);
+        let queries = items.split_off(3_000);
+        let hnsw = HnswIndex::open(dir.path(), 32, HnswParams::default()).unwrap();
+        let flat = FlatIndex::new(32);
+        hnsw.upsert(&items).unwrap();
+        flat.upsert(&items).unwrap();
+        for (_, query) in &queries {
+            let long = hnsw.search(query, 300, None).unwrap();
+            assert_eq!(long.len(), 300);
+            assert!(long.windows(2).all(|w| w[0].score >= w[1].score));
+            // The head of a long list is the head of a short one: exact scores, same order.
+            let short = hnsw.search(query, 10, None).unwrap();
+            assert_eq!(keys(&long[..10]), keys(&short));
+            let exact = flat.search(query, 1, None).unwrap();
+            assert_eq!(long[0].key, exact[0].key);
+            assert!((long[0].score - exact[0].score).abs() < 1e-5);
+        }
     }
 
     #[test]
