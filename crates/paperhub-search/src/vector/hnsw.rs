@@ -3,10 +3,13 @@
 //!
 //! Memory: each vector takes 384 bytes as int8 (a quarter of f32) plus its graph links
 //! (`connectivity` × 2 × 4 bytes on the base layer): loading a saved graph of 1M vectors adds
-//! 589 MiB to the process (618 B a paper), so all of arXiv (3M) needs about 1.7 GiB. int8 alone loses the order of near-ties, so a search takes
-//! [`HnswParams::rescore`] more candidates from the graph than asked and ranks them by their exact
-//! f32 vectors, read from a file beside the graph (`vectors.f32`, row = paper key; read with
-//! `pread`, so it lives in the page cache, not in the process). Recall against exact search
+//! 589 MiB to the process (618 B a paper), so all of arXiv (3M) needs about 1.7 GiB.
+//!
+//! int8 alone loses the order of near-ties, so a search takes [`HnswParams::rescore`] more
+//! candidates from the graph than asked and ranks the head of the list (at most 32 hits plus
+//! those candidates) by their exact f32 vectors, read from a file beside the graph
+//! (`vectors.f32`, row = paper key; read with `pread`, so it lives in the page cache, not in
+//! the process; a long list keeps the graph's order after its head). Recall against exact search
 //! and latency are measured by `paperhub-bench vectors` (BENCHMARKS.md).
 //!
 //! On disk the directory holds `hnsw.json` (what was saved: the store's embedding change
