@@ -285,6 +285,30 @@ fn fill_store(store: &SqliteStore, expansion: &Expansion, seed: u64) -> anyhow::
     Ok((done, started.elapsed().as_secs_f64()))
 }
 
+/// Two passes of ANN top-10 searches over `queries` (the first warms up); the second's
+/// latencies in ms, and its recall@10 against `exact` (the queries that have one).
+fn ann_pass(
+    vectors: &HnswIndex,
+    queries: &[Vec<f32>],
+    exact: &[Vec<u64>],
+) -> anyhow::Result<(Vec<f64>, f64)> {
+    for q in queries {
+        vectors.search(q, 10, None)?;
+    }
+    let mut ms = Vec::with_capacity(queries.len());
+    let mut found = 0usize;
+    for (i, q) in queries.iter().enumerate() {
+        let t = Instant::now();
+        let hits = vectors.search(q, 10, None)?;
+        ms.push(t.elapsed().as_secs_f64() * 1e3);
+        if let Some(truth) = exact.get(i) {
+            found += hits.iter().filter(|h| truth.contains(&h.key)).count();
+        }
+    }
+    let recall = found as f64 / (10 * exact.len().min(queries.len())).max(1) as f64;
+    Ok((ms, recall))
+}
+
 /// The exact 10 nearest stored vectors of each query, by scanning them all.
 fn exact_top10(store: &SqliteStore, queries: &[Vec<f32>]) -> anyhow::Result<Vec<Vec<u64>>> {
     type Heap = BinaryHeap<std::cmp::Reverse<(OrdF32, u64)>>;
@@ -450,38 +474,11 @@ pub fn run(args: &VectorsArgs) -> anyhow::Result<()> {
 
     eprintln!("== 5/5 searches");
     // ANN alone, top 10, against the exact top 10.
-    for q in &query_vectors {
-        vectors.search(q, 10, None)?;
-    }
-    let mut ann_ms = Vec::new();
-    let mut found = 0usize;
-    for (i, q) in query_vectors.iter().enumerate() {
-        let t = Instant::now();
-        let hits = vectors.search(q, 10, None)?;
-        ann_ms.push(t.elapsed().as_secs_f64() * 1e3);
-        if let Some(truth) = exact.get(i) {
-            found += hits.iter().filter(|h| truth.contains(&h.key)).count();
-        }
-    }
-    let recall = found as f64 / (10 * recall_n).max(1) as f64;
+    let (ann_ms, recall) = ann_pass(&vectors, &query_vectors, &exact)?;
     let mut swept = Vec::new();
     for &(ef, rescore) in &sweep {
         vectors.set_search(ef, rescore)?;
-        let mut ms = Vec::new();
-        let mut found = 0usize;
-        for _pass in 0..2 {
-            ms.clear();
-            found = 0;
-            for (i, q) in query_vectors.iter().enumerate() {
-                let t = Instant::now();
-                let hits = vectors.search(q, 10, None)?;
-                ms.push(t.elapsed().as_secs_f64() * 1e3);
-                if let Some(truth) = exact.get(i) {
-                    found += hits.iter().filter(|h| truth.contains(&h.key)).count();
-                }
-            }
-        }
-        let recall = found as f64 / (10 * recall_n).max(1) as f64;
+        let (ms, recall) = ann_pass(&vectors, &query_vectors, &exact)?;
         let latency = Latency::of(&ms);
         eprintln!(
             "sweep ef {ef:4} rescore {rescore:4}: recall@10 {recall:.4}, p50 {:.2} ms, p99 {:.2} ms",
