@@ -116,6 +116,16 @@ pub fn papers_are_listed_by_day_with_their_neighbouring_days(store: &dyn PaperSt
     assert_eq!(store.adjacent_days(day(2)).unwrap(), (None, Some(day(5))));
     assert_eq!(store.adjacent_days(day(9)).unwrap(), (Some(day(5)), None));
     assert_eq!(store.latest_day().unwrap(), Some(day(9)));
+    let stats = store.stats().unwrap();
+    assert_eq!(
+        (stats.papers, stats.with_arxiv_id, stats.days),
+        (5, 0, 3),
+        "a paper without a day counts as a paper, not as a day"
+    );
+    assert_eq!(
+        (stats.first_day, stats.last_day),
+        (Some(day(2)), Some(day(9)))
+    );
 }
 
 /// Embeddings: stored per model, listed for loading, and asked for again after a change.
