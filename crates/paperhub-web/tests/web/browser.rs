@@ -145,6 +145,9 @@ async fn a_reader_browses_the_day_searches_opens_a_paper_and_steps_back_a_day() 
         .click()
         .await
         .unwrap();
+    // The day's page lists papers the same way: wait for the search page's own filter form
+    // (`#fq`) before reading results, or a slow navigation reads the old page (seen in CI).
+    text(&client, "#fq").await;
     let first = text(&client, "ol.papers article.paper h3 a").await;
     assert!(first.starts_with("YOLOv9"), "first result: {first}");
     assert!(client.current_url().await.unwrap().path() == "/search");
