@@ -121,6 +121,10 @@ fn usearch_error(what: &str, e: impl std::fmt::Display) -> SearchError {
     SearchError::Corrupt(format!("vector index: {what}: {e}"))
 }
 
+fn poisoned() -> SearchError {
+    SearchError::Corrupt("vector index lock poisoned".into())
+}
+
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> SearchError {
     SearchError::Corrupt(format!("vector index: {what} {}: {e}", path.display()))
 }
@@ -286,19 +290,28 @@ impl HnswIndex {
     /// Changes the search settings (ef and the candidates rescored) without rebuilding.
     pub fn set_search(&self, expansion_search: usize, rescore: usize) -> Result<()> {
         let index = self.read()?;
-        let mut search = self
-            .search
-            .write()
-            .map_err(|_| SearchError::Corrupt("vector index lock poisoned".into()))?;
+        let mut search = self.search.write().map_err(|_| poisoned())?;
         index.change_expansion_search(expansion_search.max(1));
         *search = (expansion_search.max(1), rescore);
         Ok(())
     }
 
     fn read(&self) -> Result<std::sync::RwLockReadGuard<'_, Index>> {
-        self.index
-            .read()
-            .map_err(|_| SearchError::Corrupt("vector index lock poisoned".into()))
+        self.index.read().map_err(|_| poisoned())
+    }
+
+    fn write(&self) -> Result<std::sync::RwLockWriteGuard<'_, Index>> {
+        self.index.write().map_err(|_| poisoned())
+    }
+
+    /// Grows the graph to hold `needed` vectors (at least), with [`contexts`] searchers.
+    fn grow(index: &Index, needed: usize) -> Result<()> {
+        if needed > index.capacity() {
+            index
+                .reserve_capacity_and_threads(needed, contexts())
+                .map_err(|e| usearch_error("growing", e))?;
+        }
+        Ok(())
     }
 
     fn row_offset(&self, key: u64) -> u64 {
@@ -346,17 +359,8 @@ impl VectorIndex for HnswIndex {
     }
 
     fn reserve(&self, additional: usize) -> Result<()> {
-        let index = self
-            .index
-            .write()
-            .map_err(|_| SearchError::Corrupt("vector index lock poisoned".into()))?;
-        let needed = index.size() + additional;
-        if needed > index.capacity() {
-            index
-                .reserve_capacity_and_threads(needed, contexts())
-                .map_err(|e| usearch_error("growing", e))?;
-        }
-        Ok(())
+        let index = self.write()?;
+        Self::grow(&index, index.size() + additional)
     }
 
     fn upsert(&self, items: &[(u64, Vec<f32>)]) -> Result<()> {
@@ -367,17 +371,12 @@ impl VectorIndex for HnswIndex {
                 self.dimensions
             )));
         }
-        let index = self
-            .index
-            .write()
-            .map_err(|_| SearchError::Corrupt("vector index lock poisoned".into()))?;
+        let index = self.write()?;
         let threads = threads();
         let needed = index.size() + items.len();
         if needed > index.capacity() {
-            let capacity = needed.max(index.capacity() * 3 / 2).max(1024);
-            index
-                .reserve_capacity_and_threads(capacity, contexts())
-                .map_err(|e| usearch_error("growing", e))?;
+            // Grow by half again at least, so that small upserts do not grow it every time.
+            Self::grow(&index, needed.max(index.capacity() * 3 / 2).max(1024))?;
         }
         {
             use std::os::unix::fs::FileExt as _;
