@@ -29,6 +29,8 @@ pub enum ErrorCode {
     InvalidQuery,
     /// Search by meaning was asked for, but the embedding model is not installed.
     ModelNotInstalled,
+    /// The request took longer than the server's request timeout.
+    RequestTimeout,
     /// The server failed.
     Internal,
 }
@@ -53,6 +55,7 @@ impl ErrorCode {
             ErrorCode::LimitOutOfRange => ("limit_out_of_range", StatusCode::BAD_REQUEST),
             ErrorCode::InvalidQuery => ("invalid_query", StatusCode::BAD_REQUEST),
             ErrorCode::ModelNotInstalled => ("model_not_installed", StatusCode::BAD_REQUEST),
+            ErrorCode::RequestTimeout => ("request_timeout", StatusCode::REQUEST_TIMEOUT),
             ErrorCode::Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
         }
     }

@@ -5,6 +5,9 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::header::{self, HeaderValue};
 use axum::http::{Method, StatusCode};
+use std::time::Duration;
+
+use axum::extract::State;
 use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -13,11 +16,11 @@ use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::config::ServerConfig;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 /// No inline script or style, nothing from elsewhere, never framed.
@@ -37,10 +40,7 @@ pub fn apply(router: Router, state: AppState, config: &ServerConfig) -> Router {
                     .on_response(DefaultOnResponse::new().level(Level::INFO)),
             )
             .layer(from_fn_with_state(state, crate::metrics::track))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::REQUEST_TIMEOUT,
-                config.request_timeout,
-            ))
+            .layer(from_fn_with_state(config.request_timeout, timeout))
             .layer(SetResponseHeaderLayer::overriding(
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -61,6 +61,31 @@ pub fn apply(router: Router, state: AppState, config: &ServerConfig) -> Router {
             .layer(from_fn(etag))
             .layer(RequestBodyLimitLayer::new(config.max_body_bytes)),
     )
+}
+
+/// Answers 408 `request_timeout` (the error object under `/api/`, a page elsewhere) when a
+/// request takes longer than `limit`. Work already handed to the blocking pool runs to its
+/// end; only its answer is dropped.
+pub async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let error = ApiError::new(
+                ErrorCode::RequestTimeout,
+                format!(
+                    "the request took longer than the server's limit of {} s",
+                    limit.as_secs_f64()
+                ),
+            );
+            tracing::warn!(limit_s = limit.as_secs_f64(), "request timed out");
+            if api {
+                error.into_response()
+            } else {
+                crate::pages::error_page(error)
+            }
+        }
+    }
 }
 
 /// Gives successful GET responses a weak ETag (a hash of the uncompressed body) and answers
@@ -105,4 +130,64 @@ pub async fn etag(request: Request, next: Next) -> Response {
         return Response::from_parts(parts, Body::empty());
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::body::Body;
+    use axum::extract::Request;
+    use axum::http::StatusCode;
+    use axum::middleware::from_fn_with_state;
+    use axum::routing::get;
+    use axum::Router;
+    use tower::ServiceExt;
+
+    use super::timeout;
+
+    /// A route that never answers, behind the timeout of `limit`.
+    fn never_answers(limit: Duration) -> Router {
+        Router::new()
+            .route("/api/v1/slow", get(std::future::pending::<&'static str>))
+            .route("/slow", get(std::future::pending::<&'static str>))
+            .route("/fast", get(|| async { "done" }))
+            .layer(from_fn_with_state(limit, timeout))
+    }
+
+    async fn get_path(router: Router, path: &str) -> (StatusCode, String) {
+        let request = Request::get(path).body(Body::empty()).unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_request_past_the_limit_is_answered_408_with_the_error_object() {
+        let router = never_answers(Duration::from_millis(50));
+        let (status, body) = get_path(router.clone(), "/api/v1/slow").await;
+        assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["error"]["code"], "request_timeout", "{body}");
+        assert!(
+            json["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("0.05 s"),
+            "{body}"
+        );
+
+        let (status, page) = get_path(router.clone(), "/slow").await;
+        assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
+        assert!(
+            page.contains("<html") && page.contains("limit of 0.05 s"),
+            "{page}"
+        );
+
+        let (status, body) = get_path(router, "/fast").await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "done"));
+    }
 }
