@@ -116,8 +116,22 @@ pub trait KeywordIndex: Send + Sync {
     /// How many documents a query matches in all (for pagination), capped at `cap`.
     fn count(&self, query: &KeywordQuery) -> Result<usize>;
 
-    /// A snippet of `text` around the words of `query`, at most `max_chars` long.
-    fn snippet(&self, query: &KeywordQuery, text: &str, max_chars: usize) -> Result<Snippet>;
+    /// A snippet of each of `texts` around the words of `query`, each at most `max_chars`
+    /// long, in order. One call for a page of results: the query is prepared once.
+    fn snippets(
+        &self,
+        query: &KeywordQuery,
+        texts: &[&str],
+        max_chars: usize,
+    ) -> Result<Vec<Snippet>>;
+
+    /// A snippet of one `text` around the words of `query`, at most `max_chars` long.
+    fn snippet(&self, query: &KeywordQuery, text: &str, max_chars: usize) -> Result<Snippet> {
+        Ok(self
+            .snippets(query, &[text], max_chars)?
+            .pop()
+            .expect("invariant: one snippet per text"))
+    }
 
     /// The keys of every paper that passes `filters` (for narrowing search by meaning).
     fn filter_keys(&self, filters: &Filters) -> Result<std::collections::HashSet<u64>>;

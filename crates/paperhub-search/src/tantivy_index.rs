@@ -592,32 +592,44 @@ impl KeywordIndex for TantivyIndex {
         Ok(self.reader.searcher().search(&q, &Count)?)
     }
 
-    fn snippet(&self, query: &KeywordQuery, text: &str, max_chars: usize) -> Result<Snippet> {
-        let Some(q) = self.build_query(query) else {
-            return Ok(Snippet {
-                fragment: text.chars().take(max_chars).collect(),
+    fn snippets(
+        &self,
+        query: &KeywordQuery,
+        texts: &[&str],
+        max_chars: usize,
+    ) -> Result<Vec<Snippet>> {
+        // The opening of a text, for a query with no words or a text they do not occur in
+        // (a title or author hit).
+        let opening = |text: &str| {
+            let end = text
+                .char_indices()
+                .nth(max_chars)
+                .map_or(text.len(), |(i, _)| i);
+            Snippet {
+                fragment: text[..end].to_owned(),
                 highlights: vec![],
-            });
+            }
+        };
+        let Some(q) = self.build_query(query) else {
+            return Ok(texts.iter().map(|text| opening(text)).collect());
         };
         let searcher = self.reader.searcher();
         let mut generator = SnippetGenerator::create(&searcher, &*q, self.fields.text)?;
         generator.set_max_num_chars(max_chars);
-        let snippet = generator.snippet(text);
-        if snippet.is_empty() {
-            // Nothing matched in the abstract (a title or author hit): show its opening.
-            let mut end = text.len().min(max_chars);
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            return Ok(Snippet {
-                fragment: text[..end].to_owned(),
-                highlights: vec![],
-            });
-        }
-        Ok(Snippet {
-            fragment: snippet.fragment().to_owned(),
-            highlights: snippet.highlighted().to_vec(),
-        })
+        Ok(texts
+            .iter()
+            .map(|text| {
+                let snippet = generator.snippet(text);
+                if snippet.is_empty() {
+                    opening(text)
+                } else {
+                    Snippet {
+                        fragment: snippet.fragment().to_owned(),
+                        highlights: snippet.highlighted().to_vec(),
+                    }
+                }
+            })
+            .collect())
     }
 
     fn filter_keys(&self, filters: &Filters) -> Result<std::collections::HashSet<u64>> {
@@ -852,6 +864,35 @@ mod tests {
             14,
             "compaction keeps the commit payload"
         );
+    }
+
+    #[test]
+    fn a_page_of_snippets_comes_in_order_with_openings_where_nothing_matched() {
+        let index = index();
+        let q = KeywordQuery::parse("forget").unwrap();
+        let texts = [
+            "Nothing to see in this one at all.",
+            "Models that forget what they learned.",
+            "\u{e9}t\u{e9} \u{e9}t\u{e9} \u{e9}t\u{e9} \u{e9}t\u{e9}",
+        ];
+        let snippets = index.snippets(&q, &texts, 12).unwrap();
+        assert_eq!(snippets.len(), 3);
+        // No match: the opening, cut at 12 characters (not bytes).
+        assert_eq!(snippets[0].fragment, "Nothing to s");
+        assert!(snippets[0].highlights.is_empty());
+        let marked: Vec<&str> = snippets[1]
+            .highlights
+            .iter()
+            .map(|r| &snippets[1].fragment[r.clone()])
+            .collect();
+        assert_eq!(marked, ["forget"]);
+        assert_eq!(
+            snippets[2].fragment,
+            "\u{e9}t\u{e9} \u{e9}t\u{e9} \u{e9}t\u{e9} "
+        );
+        // One text alone gives the same snippet as within the page.
+        let alone = index.snippet(&q, texts[1], 12).unwrap();
+        assert_eq!(alone.fragment, snippets[1].fragment);
     }
 
     #[test]
