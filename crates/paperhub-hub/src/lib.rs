@@ -13,6 +13,7 @@ mod ingest;
 mod search;
 mod semantic;
 
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
 use paperhub_core::Paper;
@@ -77,6 +78,8 @@ pub struct Hub {
     store: Arc<dyn PaperStore>,
     keywords: Arc<dyn KeywordIndex>,
     semantic: Option<semantic::Semantic>,
+    /// Searches running now, across every clone of this hub (see [`search::InFlight`]).
+    searches: Arc<AtomicUsize>,
 }
 
 impl Hub {
@@ -86,6 +89,7 @@ impl Hub {
             store,
             keywords,
             semantic: None,
+            searches: Arc::new(AtomicUsize::new(0)),
         }
     }
 

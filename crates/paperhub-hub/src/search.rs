@@ -1,5 +1,7 @@
 //! Search: keys from the index, papers from the store, snippets for each hit.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use paperhub_core::Paper;
 use paperhub_search::fusion::reciprocal_rank_fusion;
 use paperhub_search::{KeywordHit, KeywordQuery, Snippet};
@@ -58,6 +60,7 @@ const SNIPPET_CHARS: usize = 240;
 impl Hub {
     /// Runs a search; hits come best first.
     pub fn search(&self, request: &SearchRequest) -> Result<Vec<SearchHit>> {
+        let in_flight = InFlight::enter(&self.searches);
         let query = &request.query;
         // Filters alone rank nothing by meaning: they list newest papers first in every mode.
         let mode = if query.text.trim().is_empty() {
@@ -73,7 +76,7 @@ impl Hub {
                 .map(|h| (h.key, h.score))
                 .collect(),
             SearchMode::Semantic => self
-                .semantic_hits(query, query.offset + query.limit)?
+                .semantic_hits(query, query.offset + query.limit, &in_flight)?
                 .into_iter()
                 .skip(query.offset)
                 .collect(),
@@ -88,7 +91,7 @@ impl Hub {
                     .map(|h| h.key)
                     .collect();
                 let semantic: Vec<u64> = self
-                    .semantic_hits(query, candidates)?
+                    .semantic_hits(query, candidates, &in_flight)?
                     .iter()
                     .map(|h| h.0)
                     .collect();
@@ -105,7 +108,7 @@ impl Hub {
             .collect();
         let keys: Vec<u64> = hits.iter().map(|h| h.key).collect();
         let mut papers = self.store.get_by_keys(&keys)?.into_iter();
-        let mut out = Vec::with_capacity(hits.len());
+        let mut found = Vec::with_capacity(hits.len());
         // get_by_keys keeps the order asked and skips keys it does not know.
         let mut next = papers.next();
         for hit in hits {
@@ -113,32 +116,44 @@ impl Hub {
                 continue;
             };
             next = papers.next();
-            let snippet = if request.snippets {
-                Some(self.keywords.snippet(
-                    &request.query,
-                    &stored.paper.meta.abstract_text,
-                    SNIPPET_CHARS,
-                )?)
-            } else {
-                None
-            };
-            out.push(SearchHit {
-                paper: stored.paper,
-                score: hit.score,
-                snippet,
-            });
+            found.push((stored.paper, hit.score));
         }
-        Ok(out)
+        let snippets: Vec<Option<Snippet>> = if request.snippets {
+            let texts: Vec<&str> = found
+                .iter()
+                .map(|(paper, _)| paper.meta.abstract_text.as_str())
+                .collect();
+            self.keywords
+                .snippets(&request.query, &texts, SNIPPET_CHARS)?
+                .into_iter()
+                .map(Some)
+                .collect()
+        } else {
+            vec![None; found.len()]
+        };
+        Ok(found
+            .into_iter()
+            .zip(snippets)
+            .map(|((paper, score), snippet)| SearchHit {
+                paper,
+                score,
+                snippet,
+            })
+            .collect())
     }
 
     /// The `limit` papers nearest in meaning to the query text, within its filters.
-    fn semantic_hits(&self, query: &KeywordQuery, limit: usize) -> Result<Vec<(u64, f32)>> {
+    fn semantic_hits(
+        &self,
+        query: &KeywordQuery,
+        limit: usize,
+        in_flight: &InFlight<'_>,
+    ) -> Result<Vec<(u64, f32)>> {
         let semantic = self.semantic()?;
         let vector = semantic
             .embedder
-            .embed(&[query.text.as_str()])
-            .map_err(|e| HubError::Invalid(format!("embedding the query: {e}")))?
-            .remove(0);
+            .embed_query(&query.text, in_flight.alone())
+            .map_err(|e| HubError::Invalid(format!("embedding the query: {e}")))?;
         let allowed = if query.filters.is_empty() {
             None
         } else {
@@ -150,5 +165,30 @@ impl Hub {
             .into_iter()
             .map(|h| (h.key, h.score))
             .collect())
+    }
+}
+
+/// Counts a search as running for as long as it lives.
+///
+/// A query is embedded on every core when its search runs alone (the lowest latency), and on
+/// its own thread when others run too: then each core answers a search of its own, which
+/// does more searches per second than splitting each one across cores.
+pub(crate) struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        InFlight(count)
+    }
+
+    /// Whether no other search is running now.
+    fn alone(&self) -> bool {
+        self.0.load(Ordering::Relaxed) <= 1
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }

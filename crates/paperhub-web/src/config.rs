@@ -33,6 +33,8 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// `text` or `json` request logs.
     pub log_format: LogFormat,
+    /// Searches run at once; more wait their turn. 0: one per core.
+    pub search_concurrency: usize,
 }
 
 impl Default for ServerSettings {
@@ -43,6 +45,7 @@ impl Default for ServerSettings {
             request_timeout_secs: 30,
             max_body_bytes: 64 * 1024,
             log_format: LogFormat::Text,
+            search_concurrency: 0,
         }
     }
 }
@@ -60,6 +63,8 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// How request logs are written.
     pub log_format: LogFormat,
+    /// Searches run at once (at least 1).
+    pub search_concurrency: usize,
 }
 
 impl TryFrom<ServerSettings> for ServerConfig {
@@ -88,6 +93,10 @@ impl TryFrom<ServerSettings> for ServerConfig {
             request_timeout: Duration::from_secs(raw.request_timeout_secs),
             max_body_bytes: raw.max_body_bytes,
             log_format: raw.log_format,
+            search_concurrency: match raw.search_concurrency {
+                0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                n => n,
+            },
         })
     }
 }

@@ -141,7 +141,7 @@ pub async fn run(state: &AppState, params: SearchParams) -> Result<SearchOutcome
         mode: mode.into(),
         snippets: params.snippets,
     };
-    let mut hits = state.hub(move |hub| hub.search(&request)).await?;
+    let mut hits = state.search(move |hub| hub.search(&request)).await?;
     let has_more = hits.len() > params.limit;
     hits.truncate(params.limit);
     Ok(SearchOutcome {
@@ -186,7 +186,7 @@ pub async fn similar(
     let id = paper.id.clone();
     if state.hub.has_semantic() {
         let hits = state
-            .hub(move |hub| hub.similar(id.as_str(), limit))
+            .search(move |hub| hub.similar(id.as_str(), limit))
             .await?
             .map(|(_, hits)| hits)
             .unwrap_or_default();
@@ -207,7 +207,7 @@ pub async fn similar(
         mode: SearchMode::Keyword,
         snippets: false,
     };
-    let mut hits = state.hub(move |hub| hub.search(&request)).await?;
+    let mut hits = state.search(move |hub| hub.search(&request)).await?;
     hits.retain(|h| h.paper.id != paper.id);
     hits.truncate(limit);
     Ok((SimilarBy::Keyword, hits))

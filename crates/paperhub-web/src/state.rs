@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use paperhub_hub::Hub;
+use tokio::sync::Semaphore;
 
 use crate::config::ServerConfig;
 use crate::error::ApiError;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The public URL, when configured.
     pub public_url: Option<String>,
+    /// One permit per search allowed to run at once ([`ServerConfig::search_concurrency`]).
+    pub search_slots: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -26,6 +29,7 @@ impl AppState {
             hub,
             metrics: Arc::new(Metrics::new()),
             public_url: config.public_url.clone(),
+            search_slots: Arc::new(Semaphore::new(config.search_concurrency)),
         }
     }
 
@@ -40,6 +44,21 @@ impl AppState {
             .await
             .map_err(|e| ApiError::Internal(anyhow::anyhow!("hub task failed: {e}")))?
             .map_err(ApiError::from)
+    }
+
+    /// Runs a search on the blocking pool once one of the search slots is free: searches are
+    /// CPU work, and running more at once than there are cores only makes each one slower.
+    pub async fn search<T, F>(&self, call: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Hub) -> paperhub_hub::Result<T> + Send + 'static,
+    {
+        let _slot = self
+            .search_slots
+            .acquire()
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("search slots closed: {e}")))?;
+        self.hub(call).await
     }
 
     /// The base of absolute links (feeds): the configured public URL, else `http://` and the

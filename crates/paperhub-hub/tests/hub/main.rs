@@ -467,3 +467,80 @@ fn a_saved_vector_index_catches_up_with_only_the_vectors_written_since() {
     );
     assert_eq!(semantic[0], "2401.00003", "the new vector is searched");
 }
+
+/// The hashing embedder, recording whether each query was to use every core, and holding the
+/// first query until a second one has been embedded.
+struct RecordingEmbedder {
+    all_cores: Mutex<Vec<bool>>,
+    first_and_second: std::sync::Barrier,
+}
+
+impl paperhub_search::Embedder for RecordingEmbedder {
+    fn model_id(&self) -> &str {
+        paperhub_search::HashingEmbedder.model_id()
+    }
+
+    fn dimensions(&self) -> usize {
+        paperhub_search::HashingEmbedder.dimensions()
+    }
+
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+        paperhub_search::HashingEmbedder.embed(texts)
+    }
+
+    fn embed_query(&self, text: &str, all_cores: bool) -> Result<Vec<f32>, String> {
+        let nth = {
+            let mut calls = self.all_cores.lock().unwrap();
+            calls.push(all_cores);
+            calls.len()
+        };
+        if nth <= 2 {
+            self.first_and_second.wait();
+        }
+        Ok(self.embed(&[text])?.remove(0))
+    }
+}
+
+#[test]
+fn a_query_uses_every_core_only_while_no_other_search_runs() {
+    use paperhub_search::Embedder as _;
+    let p = parts();
+    let embedder = Arc::new(RecordingEmbedder {
+        all_cores: Mutex::new(Vec::new()),
+        first_and_second: std::sync::Barrier::new(2),
+    });
+    let hub = p.hub.clone().with_semantic(
+        embedder.clone(),
+        Arc::new(paperhub_search::FlatIndex::new(64)),
+    );
+    three_papers(&hub);
+    hub.embed_missing(10, |_, _| {}).unwrap();
+    assert_eq!(embedder.model_id(), "hashing-test-embedder");
+
+    // The first search waits inside the model until the second has been embedded too.
+    let first = {
+        let hub = hub.clone();
+        std::thread::spawn(move || search_mode(&hub, "forgetting", SearchMode::Semantic))
+    };
+    let started = std::time::Instant::now();
+    while embedder.all_cores.lock().unwrap().is_empty() {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the first search never reached the model"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let second = search_mode(&hub, "forgetting", SearchMode::Hybrid);
+    let first = first.join().unwrap();
+    assert!(
+        !first.is_empty() && !second.is_empty(),
+        "{first:?} {second:?}"
+    );
+    // Alone again.
+    search_mode(&hub, "detection", SearchMode::Semantic);
+    assert_eq!(
+        *embedder.all_cores.lock().unwrap(),
+        [true, false, true],
+        "alone: every core; beside another search: one thread"
+    );
+}

@@ -27,6 +27,13 @@ pub trait Embedder: Send + Sync {
     fn dimensions(&self) -> usize;
     /// L2-normalised vectors of `texts`, in order.
     fn embed(&self, texts: &[&str]) -> std::result::Result<Vec<Vec<f32>>, String>;
+    /// The vector of one query: on every core when `all_cores` (the quickest answer when
+    /// nothing else runs), else on the calling thread only (more queries per second when
+    /// several run at once).
+    fn embed_query(&self, text: &str, all_cores: bool) -> std::result::Result<Vec<f32>, String> {
+        let _ = all_cores;
+        Ok(self.embed(&[text])?.remove(0))
+    }
 }
 
 /// A deterministic embedder for tests: hashed lower-cased words, L2-normalised. Texts that
