@@ -136,6 +136,14 @@ pub fn run(args: &EmbedArgs) -> anyhow::Result<()> {
         millis.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     let query = Latency::of(&millis);
+    // What a busy server pays: one thread per query (`Embedder::embed_one_with`).
+    let mut one_thread = Vec::with_capacity(100);
+    for i in 0..100 {
+        let started = Instant::now();
+        model.embed_one_with(QUERIES[i % QUERIES.len()], false)?;
+        one_thread.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let query_one_thread = Latency::of(&one_thread);
     eprintln!(
         "paperhub: batch 1 {batch_1:.1} docs/s, batch 32 {batch_32:.1} docs/s, query p50 {:.2} ms",
         query.p50_ms
@@ -218,6 +226,18 @@ pub fn run(args: &EmbedArgs) -> anyhow::Result<()> {
         b.map(|b| b.query_latency.p99_ms),
         false,
     );
+    row(
+        "query p50 on one thread, ms",
+        query_one_thread.p50_ms,
+        None,
+        false,
+    );
+    row(
+        "query p99 on one thread, ms",
+        query_one_thread.p99_ms,
+        None,
+        false,
+    );
     if let Some(b) = b {
         println!(
             "PyTorch threads: {}; versions: {}",
@@ -241,7 +261,7 @@ pub fn run(args: &EmbedArgs) -> anyhow::Result<()> {
     let results = json!({
         "texts": texts.len(),
         "mean_tokens": mean_tokens,
-        "paperhub": { "batch_1_docs_per_second": batch_1, "batch_32_docs_per_second": batch_32, "query": query },
+        "paperhub": { "batch_1_docs_per_second": batch_1, "batch_32_docs_per_second": batch_32, "query": query, "query_one_thread": query_one_thread },
         "baseline_file": b.map(|_| args.work_dir.join("embed_baseline.json")),
     });
     let path = args.work_dir.join("embed_results.json");
