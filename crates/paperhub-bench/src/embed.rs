@@ -129,21 +129,9 @@ pub fn run(args: &EmbedArgs) -> anyhow::Result<()> {
     model.embed(&refs[..8.min(refs.len())])?;
     let batch_1 = throughput(&model, &refs, 1)?;
     let batch_32 = throughput(&model, &refs, 32)?;
-    let mut millis = Vec::with_capacity(100);
-    for i in 0..100 {
-        let started = Instant::now();
-        model.embed_one(QUERIES[i % QUERIES.len()])?;
-        millis.push(started.elapsed().as_secs_f64() * 1000.0);
-    }
-    let query = Latency::of(&millis);
-    // What a busy server pays: one thread per query (`Embedder::embed_one_with`).
-    let mut one_thread = Vec::with_capacity(100);
-    for i in 0..100 {
-        let started = Instant::now();
-        model.embed_one_with(QUERIES[i % QUERIES.len()], false)?;
-        one_thread.push(started.elapsed().as_secs_f64() * 1000.0);
-    }
-    let query_one_thread = Latency::of(&one_thread);
+    let query = query_latency(&model, true)?;
+    // What a busy server pays: one thread per query.
+    let query_one_thread = query_latency(&model, false)?;
     eprintln!(
         "paperhub: batch 1 {batch_1:.1} docs/s, batch 32 {batch_32:.1} docs/s, query p50 {:.2} ms",
         query.p50_ms
@@ -187,7 +175,7 @@ pub fn run(args: &EmbedArgs) -> anyhow::Result<()> {
         texts.len(),
         tokens.iter().filter(|&&t| t == paperhub_embed::MAX_TOKENS).count(),
         paperhub_embed::MAX_TOKENS,
-        millis.len()
+        QUERY_RUNS
     );
     println!(
         "{:<32} {:>10} {:>12} {:>10}",
@@ -268,4 +256,18 @@ pub fn run(args: &EmbedArgs) -> anyhow::Result<()> {
     std::fs::write(&path, serde_json::to_string_pretty(&results)?)?;
     println!("results: {}", path.display());
     Ok(())
+}
+
+/// Queries embedded one after another to time them.
+const QUERY_RUNS: usize = 100;
+
+/// The latency of embedding one query, on every core or on the calling thread only.
+fn query_latency(model: &Embedder, all_cores: bool) -> anyhow::Result<Latency> {
+    let mut millis = Vec::with_capacity(QUERY_RUNS);
+    for i in 0..QUERY_RUNS {
+        let started = Instant::now();
+        model.embed_one_with(QUERIES[i % QUERIES.len()], all_cores)?;
+        millis.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(Latency::of(&millis))
 }
