@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use paperhub_hub::{Hub, SearchMode, SearchRequest};
-use paperhub_search::{KeywordIndex, KeywordQuery, TantivyIndex};
+use paperhub_search::{KeywordIndex, KeywordQuery, TantivyIndex, TopKAlgorithm};
 use paperhub_store_sqlite::SqliteStore;
 use serde::Serialize;
 
@@ -30,6 +30,13 @@ pub struct LatencyResult {
     /// The same queries against the keyword index alone (no store lookups), timed in a third
     /// pass: how much of the latency is BM25 itself.
     pub index_only: Latency,
+    /// The index-only pass again with tantivy's block-max WAND instead of paperhub's MaxScore
+    /// (same queries, same index, same ranking): what MaxScore changes.
+    pub index_only_block_max_wand: Latency,
+    /// The index alone asked for the top 300, as a hybrid search asks it (MaxScore).
+    pub index_only_top300: Latency,
+    /// The same with tantivy's block-max WAND.
+    pub index_only_top300_block_max_wand: Latency,
     /// Mean nDCG@10 against the qrels.
     pub ndcg_at_10: f64,
 }
@@ -92,25 +99,37 @@ pub fn measure(data_dir: &Path, queries: &[Query], qrels: &Qrels) -> anyhow::Res
             None => unparsable += 1,
         }
     }
-    eprintln!("latency: index-only pass");
-    let mut index_millis = Vec::with_capacity(queries.len());
-    for query in queries {
-        let Ok(mut parsed) = KeywordQuery::parse(&query.text) else {
-            continue;
-        };
-        parsed.limit = TOP_K;
-        let started = Instant::now();
-        index
-            .search(&parsed)
-            .with_context(|| format!("searching {:?}", query.text))?;
-        index_millis.push(started.elapsed().as_secs_f64() * 1e3);
-    }
+    let index_only = |algorithm: TopKAlgorithm, k: usize| -> anyhow::Result<Latency> {
+        eprintln!("latency: index-only pass, top {k} ({algorithm:?})");
+        index.set_top_k_algorithm(algorithm);
+        let mut millis = Vec::with_capacity(queries.len());
+        for query in queries {
+            let Ok(mut parsed) = KeywordQuery::parse(&query.text) else {
+                continue;
+            };
+            parsed.limit = k;
+            let started = Instant::now();
+            index
+                .search(&parsed)
+                .with_context(|| format!("searching {:?}", query.text))?;
+            millis.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+        index.set_top_k_algorithm(TopKAlgorithm::default());
+        Ok(Latency::of(&millis))
+    };
+    let index_only_block_max_wand = index_only(TopKAlgorithm::BlockMaxWand, TOP_K)?;
+    let index_only_max_score = index_only(TopKAlgorithm::MaxScore, TOP_K)?;
+    let index_only_top300_block_max_wand = index_only(TopKAlgorithm::BlockMaxWand, 300)?;
+    let index_only_top300 = index_only(TopKAlgorithm::MaxScore, 300)?;
     Ok(LatencyResult {
         queries: millis.len(),
         open_seconds,
         unparsable,
         latency: Latency::of(&millis),
-        index_only: Latency::of(&index_millis),
+        index_only: index_only_max_score,
+        index_only_block_max_wand,
+        index_only_top300,
+        index_only_top300_block_max_wand,
         ndcg_at_10: ndcg_at_10(&run, qrels),
     })
 }

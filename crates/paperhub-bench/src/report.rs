@@ -267,6 +267,31 @@ impl Results {
             true,
             3,
         );
+        let w = &self.latency.index_only_block_max_wand;
+        row(
+            "  index only, block-max WAND: p50",
+            Some(w.p50_ms),
+            None,
+            true,
+            3,
+        );
+        row(
+            "  index only, block-max WAND: p99",
+            Some(w.p99_ms),
+            None,
+            true,
+            3,
+        );
+        for (label, l) in [
+            ("  index only, top 300", &self.latency.index_only_top300),
+            (
+                "  top 300, block-max WAND",
+                &self.latency.index_only_top300_block_max_wand,
+            ),
+        ] {
+            row(&format!("{label}: p50, ms"), Some(l.p50_ms), None, true, 3);
+            row(&format!("{label}: p99, ms"), Some(l.p99_ms), None, true, 3);
+        }
         row(
             "nDCG@10 (SciFact train qrels)",
             Some(self.latency.ndcg_at_10),

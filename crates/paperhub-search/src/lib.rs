@@ -9,6 +9,7 @@
 //! [`FlatIndex`] and approximate, on-disk [`HnswIndex`], and [`fusion`] of the two rankings.
 
 pub mod fusion;
+mod maxscore;
 mod query;
 mod stem;
 mod tantivy_index;
@@ -20,7 +21,7 @@ use chrono::NaiveDate;
 use paperhub_core::Paper;
 
 pub use query::{Filters, KeywordQuery};
-pub use tantivy_index::{search_threads, TantivyIndex};
+pub use tantivy_index::{search_threads, TantivyIndex, TopKAlgorithm};
 pub use vector::{
     Embedder, FlatIndex, HashingEmbedder, HnswIndex, HnswParams, KeySet, VectorHit, VectorIndex,
 };

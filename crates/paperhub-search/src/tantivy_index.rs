@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use chrono::{Datelike, NaiveDate};
@@ -21,6 +22,7 @@ use tantivy::tokenizer::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
+use crate::maxscore::MaxScoreQuery;
 use crate::stem::MemoStemmer;
 use crate::{
     Filters, IndexDoc, KeywordHit, KeywordIndex, KeywordQuery, Result, SearchError, Snippet,
@@ -264,6 +266,17 @@ pub fn search_threads() -> usize {
         .clamp(1, 8)
 }
 
+/// How the best documents of a plain disjunction of words (a sentence typed or pasted as a
+/// query) are found. Both give the same ranking; they differ in the work done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TopKAlgorithm {
+    /// MaxScore over the terms ([`MaxScoreQuery`]): the default, faster on long queries.
+    #[default]
+    MaxScore,
+    /// tantivy's own block-max WAND, kept so that benchmarks can compare the two in one run.
+    BlockMaxWand,
+}
+
 /// BM25 keyword index on tantivy, on disk or in RAM.
 pub struct TantivyIndex {
     index: Index,
@@ -272,6 +285,8 @@ pub struct TantivyIndex {
     fields: Fields,
     parser: QueryParser,
     path: Option<PathBuf>,
+    /// Whether plain disjunctions use tantivy's block-max WAND instead of MaxScore.
+    block_max_wand: AtomicBool,
 }
 
 impl TantivyIndex {
@@ -344,7 +359,14 @@ impl TantivyIndex {
             fields,
             parser,
             path,
+            block_max_wand: AtomicBool::new(false),
         })
+    }
+
+    /// Chooses how plain disjunctions are ranked (for benchmarks; the default is MaxScore).
+    pub fn set_top_k_algorithm(&self, algorithm: TopKAlgorithm) {
+        self.block_max_wand
+            .store(algorithm == TopKAlgorithm::BlockMaxWand, Ordering::Relaxed);
     }
 
     /// Bytes the index takes on disk (0 in RAM).
@@ -449,11 +471,12 @@ impl TantivyIndex {
     }
 
     /// The query for free text. Plain words (the common case, and every pasted sentence) make
-    /// a BM25 disjunction of their terms, which tantivy ranks with block-max WAND. Text with
+    /// a BM25 disjunction of their terms, ranked by MaxScore ([`MaxScoreQuery`]). Text with
     /// query syntax (`"phrases"`, `+must`, `-not`, `field:`, `AND`/`OR`/`NOT` with parentheses)
     /// goes through tantivy's query parser; if that parser cannot read it, the words are
     /// searched plainly rather than failing (or matching everything). `None`: no searchable word.
     fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
+        let text = &unsign_numbers(text);
         // Parentheses alone are not syntax: claims are full of "(RIP)" and "(CAFs)", and the
         // parser would turn each hyphenated word inside into a phrase query.
         let has_syntax = text.contains(['"', ':'])
@@ -471,7 +494,10 @@ impl TantivyIndex {
         if terms.is_empty() {
             return None;
         }
-        Some(Box::new(BooleanQuery::new_multiterms_query(terms)))
+        if self.block_max_wand.load(Ordering::Relaxed) {
+            return Some(Box::new(BooleanQuery::new_multiterms_query(terms)));
+        }
+        Some(Box::new(MaxScoreQuery::new(terms)))
     }
 
     /// The tantivy query for `query`; `None` when it can match nothing (no words, no filter).
@@ -496,6 +522,35 @@ impl TantivyIndex {
         }
         Some(Box::new(BooleanQuery::new(clauses)))
     }
+}
+
+/// `text` with the sign taken off every word that is a signed number (`+1 nucleosomes`,
+/// `E2f-1, -2, -3`): text means a number there, and the query parser would read `+1` as
+/// "must contain 1" and `-2` as "must not contain 2". Signs carry nothing the index keeps.
+fn unsign_numbers(text: &str) -> std::borrow::Cow<'_, str> {
+    let signed_number = |w: &str| {
+        let mut chars = w.chars();
+        matches!(chars.next(), Some('+' | '-')) && chars.next().is_some_and(|c| c.is_ascii_digit())
+    };
+    if !text.split_whitespace().any(signed_number) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| !c.is_whitespace()) {
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = &rest[..end];
+        out.push_str(if signed_number(word) {
+            &word[1..]
+        } else {
+            word
+        });
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 impl KeywordIndex for TantivyIndex {
@@ -927,6 +982,28 @@ mod tests {
             keys(&index, "+scratch gradient"),
             vec![3],
             "explicit syntax still works"
+        );
+    }
+
+    #[test]
+    fn signed_numbers_are_numbers_not_operators() {
+        assert_eq!(unsign_numbers("E2f-1, -2, -3 cells"), "E2f-1, 2, 3 cells");
+        assert_eq!(
+            unsign_numbers(" +1  nucleosomes\t-x"),
+            " 1  nucleosomes\t-x"
+        );
+        assert_eq!(
+            unsign_numbers("-transformer +attention"),
+            "-transformer +attention"
+        );
+        let index = index();
+        let mut plain = keys(&index, "gradient scratch");
+        plain.sort();
+        let mut signed = keys(&index, "gradient -2 scratch +1");
+        signed.sort();
+        assert_eq!(
+            signed, plain,
+            "`-2` excludes nothing and `+1` requires nothing"
         );
     }
 
