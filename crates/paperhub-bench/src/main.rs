@@ -12,6 +12,7 @@ mod corpus;
 mod embed;
 mod ingest;
 mod latency;
+mod memory;
 mod quality;
 mod relevance;
 mod report;
@@ -45,6 +46,9 @@ enum Command {
     /// Search by meaning at scale on the `run` hub: derived vectors, HNSW build time, size,
     /// memory, recall@10 against exact search, ANN and hybrid latency.
     Vectors(vectors::VectorsArgs),
+    /// Whether the vector index of all of arXiv fits in memory: build it over derived
+    /// vectors, open it in a fresh process, read that process's memory.
+    Memory(memory::MemoryArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
         Command::Embed(args) => embed::run(&args),
         Command::Quality(args) => quality::run(&args),
         Command::Vectors(args) => vectors::run(&args),
+        Command::Memory(args) => memory::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -66,7 +66,7 @@ pub struct VectorsArgs {
 }
 
 /// Resident and peak memory of this process, MiB.
-fn memory_mib() -> (f64, f64) {
+pub(crate) fn memory_mib() -> (f64, f64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
         status
@@ -78,7 +78,7 @@ fn memory_mib() -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-fn dir_size(dir: &Path) -> u64 {
+pub(crate) fn dir_size(dir: &Path) -> u64 {
     std::fs::read_dir(dir).map_or(0, |entries| {
         entries
             .flatten()
@@ -98,7 +98,7 @@ fn dir_size(dir: &Path) -> u64 {
     })
 }
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0.0f32; 8];
     for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
         for ((sum, x), y) in acc.iter_mut().zip(x).zip(y) {
@@ -147,7 +147,7 @@ fn real_texts(shared: &Path) -> anyhow::Result<Vec<String>> {
 }
 
 /// Embeddings of the real papers, cached in `path` (f32 rows).
-fn real_vectors(
+pub(crate) fn real_vectors(
     model: &paperhub_embed::Embedder,
     shared: &Path,
     path: &Path,
@@ -190,7 +190,7 @@ fn real_vectors(
 }
 
 /// How real vectors are expanded: each one's ten nearest real neighbours and the noise scale.
-struct Expansion {
+pub(crate) struct Expansion {
     real: Vec<Vec<f32>>,
     neighbours: Vec<Vec<usize>>,
     sigma: f32,
@@ -198,7 +198,7 @@ struct Expansion {
 }
 
 impl Expansion {
-    fn new(real: Vec<Vec<f32>>) -> Self {
+    pub(crate) fn new(real: Vec<Vec<f32>>) -> Self {
         let n = real.len();
         let neighbours: Vec<Vec<usize>> = (0..n)
             .map(|i| {
@@ -232,7 +232,7 @@ impl Expansion {
     }
 
     /// The derived vector of paper `key`.
-    fn derive(&self, seed: u64, key: u64) -> Vec<f32> {
+    pub(crate) fn derive(&self, seed: u64, key: u64) -> Vec<f32> {
         let mut rng = SmallRng::seed_from_u64(seed ^ key.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let origin = rng.random_range(0..self.real.len());
         let towards = self.neighbours[origin][rng.random_range(0..10)];

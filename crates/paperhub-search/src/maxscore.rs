@@ -25,16 +25,27 @@ use tantivy::query::{Bm25Weight, BooleanQuery, EnableScoring, Explanation, Query
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
-/// A disjunction of `terms` (each counted once), ranked by the sum of their BM25 scores.
+/// A disjunction of terms, ranked by the sum of their BM25 scores; a term the query repeats
+/// counts as often as it appears (as in a boolean query of one clause per word).
 #[derive(Clone)]
 pub(crate) struct MaxScoreQuery {
-    terms: Vec<Term>,
+    /// Each term once, with how often the query holds it.
+    terms: Vec<(Term, u32)>,
+    /// The words as the query holds them, repeats included.
+    words: Vec<Term>,
 }
 
 impl MaxScoreQuery {
-    /// The query for `terms`, which should be distinct.
-    pub(crate) fn new(terms: Vec<Term>) -> Self {
-        Self { terms }
+    /// The query for `words`, in order, repeats included.
+    pub(crate) fn new(words: Vec<Term>) -> Self {
+        let mut terms: Vec<(Term, u32)> = Vec::with_capacity(words.len());
+        for word in &words {
+            match terms.iter_mut().find(|(t, _)| t == word) {
+                Some((_, count)) => *count += 1,
+                None => terms.push((word.clone(), 1)),
+            }
+        }
+        Self { terms, words }
     }
 }
 
@@ -47,7 +58,7 @@ impl fmt::Debug for MaxScoreQuery {
 impl Query for MaxScoreQuery {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
         let union =
-            BooleanQuery::new_multiterms_query(self.terms.clone()).weight(enable_scoring)?;
+            BooleanQuery::new_multiterms_query(self.words.clone()).weight(enable_scoring)?;
         let EnableScoring::Enabled {
             statistics_provider,
             ..
@@ -59,17 +70,17 @@ impl Query for MaxScoreQuery {
         let terms = self
             .terms
             .iter()
-            .map(|term| {
+            .map(|(term, count)| {
                 let weight =
                     Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(term))?;
-                Ok((term.clone(), weight))
+                Ok((term.clone(), weight.boost_by(*count as Score)))
             })
             .collect::<tantivy::Result<Vec<_>>>()?;
         Ok(Box::new(MaxScoreWeight { union, terms }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        for term in &self.terms {
+        for (term, _) in &self.terms {
             visitor(term, false);
         }
     }
@@ -302,6 +313,10 @@ mod tests {
                 if !terms.contains(&term) {
                     terms.push(term);
                 }
+            }
+            if q % 3 == 0 {
+                // A word the query repeats counts twice.
+                terms.push(terms[1].clone());
             }
             for k in [1, 10, 100, 300] {
                 let top = TopDocs::with_limit(k).order_by_score();
