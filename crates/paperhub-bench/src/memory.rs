@@ -87,7 +87,7 @@ fn params(args: &MemoryArgs) -> HnswParams {
 
 /// Query `i`: a derived vector from another seed (not one of the indexed ones).
 fn query(expansion: &Expansion, seed: u64, i: usize) -> Vec<f32> {
-    expansion.derive(seed ^ 0x5EED_0F_0E11, i as u64)
+    expansion.derive(seed ^ 0x005E_ED0F_0E11, i as u64)
 }
 
 fn expansion(args: &MemoryArgs) -> anyhow::Result<Expansion> {
