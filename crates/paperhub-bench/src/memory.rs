@@ -121,14 +121,23 @@ fn expansion(args: &MemoryArgs) -> anyhow::Result<Expansion> {
     Ok(Expansion::new(real))
 }
 
+/// The query vectors the parent writes for the serving process (f32 rows), so that the
+/// serving process holds nothing but the index and them.
+const QUERIES_FILE: &str = "queries.f32";
+
 /// The serving side: open, search, report as one JSON line on stdout.
 fn serve(args: &MemoryArgs, dir: &Path) -> anyhow::Result<()> {
-    let expansion = expansion(args)?;
-    let queries: Vec<Vec<f32>> = (0..args.queries.max(RECALL_QUERIES))
-        .map(|i| query(&expansion, args.seed, i))
+    let bytes = std::fs::read(dir.join(QUERIES_FILE))?;
+    let queries: Vec<Vec<f32>> = bytes
+        .chunks_exact(paperhub_embed::DIMENSIONS * 4)
+        .map(|row| {
+            row.chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect()
+        })
         .collect();
+    drop(bytes);
     let truth: Vec<Vec<u64>> = serde_json::from_slice(&std::fs::read(dir.join("exact.json"))?)?;
-    drop(expansion);
     let (rss_before_mib, _) = memory_mib();
     let started = Instant::now();
     let index = HnswIndex::open(dir, paperhub_embed::DIMENSIONS, params(args))?;
@@ -243,6 +252,13 @@ pub fn run(args: &MemoryArgs) -> anyhow::Result<()> {
         args.vectors, args.connectivity, args.expansion_add
     );
     let build_seconds = build(args, &dir)?;
+    let expansion = expansion(args)?;
+    let queries: Vec<u8> = (0..args.queries.max(RECALL_QUERIES))
+        .flat_map(|i| query(&expansion, args.seed, i))
+        .flat_map(f32::to_le_bytes)
+        .collect();
+    std::fs::write(dir.join(QUERIES_FILE), queries)?;
+    drop(expansion);
     eprintln!("== 2/2 open it in a fresh process and search");
     let mut child = std::process::Command::new(std::env::current_exe()?);
     child
