@@ -3,7 +3,8 @@
 //!
 //! Memory: each vector takes 384 bytes as int8 (a quarter of f32) plus its graph links
 //! (`connectivity` × 2 × 4 bytes on the base layer): loading a saved graph of 1M vectors adds
-//! 589 MiB to the process (618 B a paper), so all of arXiv (3M) needs about 1.7 GiB.
+//! 589 MiB to the process (618 B a paper); a saved graph of 3M (all of arXiv) added 1,837 MiB
+//! (642 B a paper) to a fresh process, which peaked at 1,870 MiB (`paperhub-bench memory`).
 //!
 //! int8 alone loses the order of near-ties, so a search takes [`HnswParams::rescore`] more
 //! candidates from the graph than asked and ranks the head of the list (at most 32 hits plus
