@@ -252,6 +252,21 @@ impl Results {
             3,
         );
         row("BM25 max, ms", Some(l.max_ms), b.map(|b| b.max_ms), true, 3);
+        let f = &self.latency.first_pass;
+        row(
+            "  first pass (cold): p50, ms",
+            Some(f.p50_ms),
+            None,
+            true,
+            3,
+        );
+        row(
+            "  first pass (cold): p99, ms",
+            Some(f.p99_ms),
+            None,
+            true,
+            3,
+        );
         let i = &self.latency.index_only;
         row(
             "  index only (no store): p50, ms",

@@ -18,6 +18,10 @@
 //! explanations) the weight hands over to that boolean query.
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use rustc_hash::FxHashMap;
+use tantivy::index::SegmentId;
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings};
@@ -33,11 +37,77 @@ pub(crate) struct MaxScoreQuery {
     terms: Vec<(Term, u32)>,
     /// The words as the query holds them, repeats included.
     words: Vec<Term>,
+    bounds: Arc<TermBounds>,
+}
+
+/// Entries [`TermBounds`] keeps before it starts again (a few MB at most).
+const BOUNDS_CAPACITY: usize = 200_000;
+
+/// What each term can add to a document's score at most, per segment, learnt the first time a
+/// query uses the term and kept for the index's life (segments never change; merged ones get
+/// new ids).
+///
+/// tantivy's bound for a term is its idf x (k1 + 1), what an infinitely frequent term in an
+/// empty document would score; real documents reach 70-85% of it. Tighter bounds make more
+/// terms non-essential sooner. The bound kept is exact, not a guess: the term's postings are
+/// read once and reduced to the pairs (length, frequency) no other pair dominates (BM25 grows
+/// with the frequency and falls with the length, whatever the statistics), so the most the
+/// term scores under any later statistics is the best of those few pairs.
+#[derive(Default)]
+pub(crate) struct TermBounds {
+    frontiers: Mutex<FxHashMap<(SegmentId, Term), Arc<[(u8, u32)]>>>,
+}
+
+impl TermBounds {
+    /// The (fieldnorm id, term frequency) pairs of `term` in `reader` that no other of its
+    /// postings dominates (a shorter document with at least as many occurrences).
+    fn frontier(&self, reader: &SegmentReader, term: &Term) -> tantivy::Result<Arc<[(u8, u32)]>> {
+        let key = (reader.segment_id(), term.clone());
+        if let Some(found) = self.lock().get(&key) {
+            return Ok(found.clone());
+        }
+        let fieldnorms = reader.get_fieldnorms_reader(term.field())?;
+        let mut max_tf = [0u32; 256];
+        if let Some(mut block) = reader
+            .inverted_index(term.field())?
+            .read_block_postings(term, IndexRecordOption::WithFreqs)?
+        {
+            while !block.docs().is_empty() {
+                for (&doc, &tf) in block.docs().iter().zip(block.freqs()) {
+                    let id = usize::from(fieldnorms.fieldnorm_id(doc));
+                    max_tf[id] = max_tf[id].max(tf);
+                }
+                block.advance();
+            }
+        }
+        let mut frontier = Vec::new();
+        let mut best = 0;
+        for (id, &tf) in max_tf.iter().enumerate() {
+            if tf > best {
+                best = tf;
+                frontier.push((u8::try_from(id).expect("invariant: 256 fieldnorm ids"), tf));
+            }
+        }
+        let frontier: Arc<[(u8, u32)]> = frontier.into();
+        let mut map = self.lock();
+        if map.len() >= BOUNDS_CAPACITY {
+            map.clear();
+        }
+        map.insert(key, frontier.clone());
+        Ok(frontier)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<(SegmentId, Term), Arc<[(u8, u32)]>>> {
+        // The map holds only derived numbers: one poisoned by a panic is still usable.
+        self.frontiers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl MaxScoreQuery {
-    /// The query for `words`, in order, repeats included.
-    pub(crate) fn new(words: Vec<Term>) -> Self {
+    /// The query for `words`, in order, repeats included, learning term bounds into `bounds`.
+    pub(crate) fn new(words: Vec<Term>, bounds: Arc<TermBounds>) -> Self {
         let mut terms: Vec<(Term, u32)> = Vec::with_capacity(words.len());
         for word in &words {
             match terms.iter_mut().find(|(t, _)| t == word) {
@@ -45,7 +115,11 @@ impl MaxScoreQuery {
                 None => terms.push((word.clone(), 1)),
             }
         }
-        Self { terms, words }
+        Self {
+            terms,
+            words,
+            bounds,
+        }
     }
 }
 
@@ -76,7 +150,11 @@ impl Query for MaxScoreQuery {
                 Ok((term.clone(), weight.boost_by(*count as Score)))
             })
             .collect::<tantivy::Result<Vec<_>>>()?;
-        Ok(Box::new(MaxScoreWeight { union, terms }))
+        Ok(Box::new(MaxScoreWeight {
+            union,
+            terms,
+            bounds: self.bounds.clone(),
+        }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -90,6 +168,7 @@ struct MaxScoreWeight {
     /// The same disjunction as tantivy's boolean query, for everything but top-k collection.
     union: Box<dyn Weight>,
     terms: Vec<(Term, Bm25Weight)>,
+    bounds: Arc<TermBounds>,
 }
 
 impl MaxScoreWeight {
@@ -102,10 +181,16 @@ impl MaxScoreWeight {
                 .read_postings(term, IndexRecordOption::WithFreqs)?;
             if let Some(postings) = postings {
                 let fieldnorms = reader.get_fieldnorms_reader(field)?;
+                let max_score = self
+                    .bounds
+                    .frontier(reader, term)?
+                    .iter()
+                    .map(|&(id, tf)| weight.score(id, tf))
+                    .fold(0.0, Score::max);
                 scorers.push(TermCursor {
                     postings,
                     fieldnorms,
-                    max_score: weight.max_score(),
+                    max_score,
                     weight: weight.clone(),
                 });
             }
@@ -305,6 +390,7 @@ mod tests {
         let searcher = index.reader().unwrap().searcher();
         assert!(searcher.segment_readers().len() >= 3);
         let mut compared = 0;
+        let bounds = Arc::new(TermBounds::default());
         for q in 0..120 {
             let len = 3 + (q % 18) as usize;
             let mut terms: Vec<Term> = Vec::new();
@@ -324,7 +410,7 @@ mod tests {
                     .search(&BooleanQuery::new_multiterms_query(terms.clone()), &top)
                     .unwrap();
                 let got = searcher
-                    .search(&MaxScoreQuery::new(terms.clone()), &top)
+                    .search(&MaxScoreQuery::new(terms.clone(), bounds.clone()), &top)
                     .unwrap();
                 assert_eq!(got.len(), expected.len(), "query {q}, k {k}");
                 for (rank, (g, e)) in got.iter().zip(&expected).enumerate() {
@@ -362,7 +448,7 @@ mod tests {
             .iter()
             .map(|w| Term::from_field_text(field, w))
             .collect();
-        let query = MaxScoreQuery::new(terms.clone());
+        let query = MaxScoreQuery::new(terms.clone(), Arc::default());
         let union = BooleanQuery::new_multiterms_query(terms.clone());
         assert_eq!(
             query.count(&searcher).unwrap(),

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{Datelike, NaiveDate};
 use tantivy::collector::{Count, TopDocs};
@@ -22,7 +22,7 @@ use tantivy::tokenizer::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use crate::maxscore::MaxScoreQuery;
+use crate::maxscore::{MaxScoreQuery, TermBounds};
 use crate::stem::MemoStemmer;
 use crate::{
     Filters, IndexDoc, KeywordHit, KeywordIndex, KeywordQuery, Result, SearchError, Snippet,
@@ -291,6 +291,8 @@ pub struct TantivyIndex {
     path: Option<PathBuf>,
     /// Whether plain disjunctions use tantivy's block-max WAND instead of MaxScore.
     block_max_wand: AtomicBool,
+    /// MaxScore's bounds per term and segment, learnt as queries use them.
+    term_bounds: Arc<TermBounds>,
 }
 
 impl TantivyIndex {
@@ -364,6 +366,7 @@ impl TantivyIndex {
             parser,
             path,
             block_max_wand: AtomicBool::new(false),
+            term_bounds: Arc::default(),
         })
     }
 
@@ -502,7 +505,10 @@ impl TantivyIndex {
         if self.block_max_wand.load(Ordering::Relaxed) {
             return Some(Box::new(BooleanQuery::new_multiterms_query(terms)));
         }
-        Some(Box::new(MaxScoreQuery::new(terms)))
+        Some(Box::new(MaxScoreQuery::new(
+            terms,
+            self.term_bounds.clone(),
+        )))
     }
 
     /// The tantivy query for `query`; `None` when it can match nothing (no words, no filter).
