@@ -12,6 +12,8 @@
 //! once the bound says the candidate cannot. As the k-th score rises, more terms become
 //! non-essential and fewer documents are looked at.
 //!
+//! A term's bound is exact, not tantivy's idf x (k1 + 1): see [`TermBounds`].
+//!
 //! Scores are tantivy's BM25 for the same terms ([`Bm25Weight`] per term, summed), so the
 //! ranking is the one `BooleanQuery::new_multiterms_query` gives; only the work differs. For
 //! everything other than top-k collection (counting, the `Must` clause of a filtered query,
@@ -40,6 +42,12 @@ pub(crate) struct MaxScoreQuery {
     bounds: Arc<TermBounds>,
 }
 
+/// A term's undominated (fieldnorm id, term frequency) pairs in one segment.
+type Frontier = Arc<[(u8, u32)]>;
+
+/// Frontiers by segment and term.
+type Frontiers = FxHashMap<(SegmentId, Term), Frontier>;
+
 /// Entries [`TermBounds`] keeps before it starts again (a few MB at most).
 const BOUNDS_CAPACITY: usize = 200_000;
 
@@ -55,13 +63,13 @@ const BOUNDS_CAPACITY: usize = 200_000;
 /// term scores under any later statistics is the best of those few pairs.
 #[derive(Default)]
 pub(crate) struct TermBounds {
-    frontiers: Mutex<FxHashMap<(SegmentId, Term), Arc<[(u8, u32)]>>>,
+    frontiers: Mutex<Frontiers>,
 }
 
 impl TermBounds {
     /// The (fieldnorm id, term frequency) pairs of `term` in `reader` that no other of its
     /// postings dominates (a shorter document with at least as many occurrences).
-    fn frontier(&self, reader: &SegmentReader, term: &Term) -> tantivy::Result<Arc<[(u8, u32)]>> {
+    fn frontier(&self, reader: &SegmentReader, term: &Term) -> tantivy::Result<Frontier> {
         let key = (reader.segment_id(), term.clone());
         if let Some(found) = self.lock().get(&key) {
             return Ok(found.clone());
@@ -88,7 +96,7 @@ impl TermBounds {
                 frontier.push((u8::try_from(id).expect("invariant: 256 fieldnorm ids"), tf));
             }
         }
-        let frontier: Arc<[(u8, u32)]> = frontier.into();
+        let frontier: Frontier = frontier.into();
         let mut map = self.lock();
         if map.len() >= BOUNDS_CAPACITY {
             map.clear();
@@ -97,7 +105,7 @@ impl TermBounds {
         Ok(frontier)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<(SegmentId, Term), Arc<[(u8, u32)]>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Frontiers> {
         // The map holds only derived numbers: one poisoned by a panic is still usable.
         self.frontiers
             .lock()
