@@ -146,6 +146,18 @@ fn real_texts(shared: &Path) -> anyhow::Result<Vec<String>> {
     Ok(texts)
 }
 
+/// Vectors stored as rows of [`paperhub_embed::DIMENSIONS`] little-endian f32.
+pub(crate) fn f32_rows(bytes: &[u8]) -> Vec<Vec<f32>> {
+    bytes
+        .chunks_exact(paperhub_embed::DIMENSIONS * 4)
+        .map(|row| {
+            row.chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect()
+        })
+        .collect()
+}
+
 /// Embeddings of the real papers, cached in `path` (f32 rows).
 pub(crate) fn real_vectors(
     model: &paperhub_embed::Embedder,
@@ -156,14 +168,7 @@ pub(crate) fn real_vectors(
     if let Ok(bytes) = std::fs::read(path) {
         if !bytes.is_empty() && bytes.len() % (dims * 4) == 0 {
             eprintln!("real vectors: reusing {}", path.display());
-            return Ok(bytes
-                .chunks_exact(dims * 4)
-                .map(|row| {
-                    row.chunks_exact(4)
-                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                        .collect()
-                })
-                .collect());
+            return Ok(f32_rows(&bytes));
         }
     }
     let texts = real_texts(shared)?;
@@ -287,7 +292,7 @@ fn fill_store(store: &SqliteStore, expansion: &Expansion, seed: u64) -> anyhow::
 
 /// Two passes of ANN top-10 searches over `queries` (the first warms up); the second's
 /// latencies in ms, and its recall@10 against `exact` (the queries that have one).
-fn ann_pass(
+pub(crate) fn ann_pass(
     vectors: &HnswIndex,
     queries: &[Vec<f32>],
     exact: &[Vec<u64>],
