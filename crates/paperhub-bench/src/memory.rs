@@ -154,7 +154,7 @@ fn serve(args: &MemoryArgs, dir: &Path) -> anyhow::Result<()> {
 
 /// Builds and saves the index (unless one of this size is saved), finding the exact
 /// neighbours of the recall queries on the way. Returns the build seconds (0 when reused).
-fn build(args: &MemoryArgs, dir: &Path) -> anyhow::Result<f64> {
+fn build(args: &MemoryArgs, dir: &Path, expansion: &Expansion) -> anyhow::Result<f64> {
     let exact_path = dir.join("exact.json");
     {
         let index = HnswIndex::open(dir, paperhub_embed::DIMENSIONS, params(args))?;
@@ -164,9 +164,8 @@ fn build(args: &MemoryArgs, dir: &Path) -> anyhow::Result<f64> {
         }
     }
     std::fs::remove_dir_all(dir).ok();
-    let expansion = expansion(args)?;
     let queries: Vec<Vec<f32>> = (0..RECALL_QUERIES)
-        .map(|i| query(&expansion, args.seed, i))
+        .map(|i| query(expansion, args.seed, i))
         .collect();
     type Heap = BinaryHeap<std::cmp::Reverse<(u32, u64)>>;
     let mut heaps: Vec<Heap> = queries.iter().map(|_| BinaryHeap::new()).collect();
@@ -183,8 +182,8 @@ fn build(args: &MemoryArgs, dir: &Path) -> anyhow::Result<f64> {
             .collect();
         for (heap, q) in heaps.iter_mut().zip(&queries) {
             for (k, v) in &items {
-                // Cosines of unit vectors, ordered through their bits (all scores here are
-                // compared as non-negative after the shift).
+                // Cosines of unit vectors in [-1, 1], shifted and scaled to whole numbers
+                // (1e-6 apart) so the heap can order them.
                 let score = ((dot(q, v) + 2.0) * 1e6) as u32;
                 if heap.len() < 10 {
                     heap.push(std::cmp::Reverse((score, *k)));
@@ -227,8 +226,9 @@ pub fn run(args: &MemoryArgs) -> anyhow::Result<()> {
         "== 1/2 build: {} derived vectors, M {}, ef_construction {}",
         args.vectors, args.connectivity, args.expansion_add
     );
-    let build_seconds = build(args, &dir)?;
+    // Derived once: the build and the serving process's queries come from it.
     let expansion = expansion(args)?;
+    let build_seconds = build(args, &dir, &expansion)?;
     let queries: Vec<u8> = (0..args.queries.max(RECALL_QUERIES))
         .flat_map(|i| query(&expansion, args.seed, i))
         .flat_map(f32::to_le_bytes)
