@@ -16,7 +16,7 @@ use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 use safetensors::{Dtype, SafeTensors};
 
-use crate::{EmbedError, Result, DIMENSIONS, MAX_TOKENS};
+use crate::{amx, EmbedError, Precision, Result, DIMENSIONS, MAX_TOKENS};
 
 const HIDDEN: usize = DIMENSIONS;
 const HEADS: usize = 12;
@@ -31,18 +31,18 @@ const LAYER_NORM_EPS: f32 = 1e-12;
 const ROWS_PER_TASK: usize = 32;
 
 /// One encoder layer. Matrices are transposed once on load from PyTorch's `[out × in]` to
-/// `[in × out]` row-major (see [`linear`]).
+/// `[in × out]` (see [`Linear`]).
 struct Layer {
     /// Query, key and value side by side: `[384 × 1152]`, so the three projections are one GEMM.
-    qkv_weight: Vec<f32>,
+    qkv_weight: Linear,
     qkv_bias: Vec<f32>,
-    attn_out_weight: Vec<f32>,
+    attn_out_weight: Linear,
     attn_out_bias: Vec<f32>,
     attn_norm_weight: Vec<f32>,
     attn_norm_bias: Vec<f32>,
-    ffn_in_weight: Vec<f32>,
+    ffn_in_weight: Linear,
     ffn_in_bias: Vec<f32>,
-    ffn_out_weight: Vec<f32>,
+    ffn_out_weight: Linear,
     ffn_out_bias: Vec<f32>,
     ffn_norm_weight: Vec<f32>,
     ffn_norm_bias: Vec<f32>,
@@ -59,7 +59,11 @@ pub(crate) struct Bert {
 }
 
 impl Bert {
-    pub(crate) fn load(path: &Path) -> Result<Self> {
+    pub(crate) fn load(path: &Path, precision: Precision) -> Result<Self> {
+        let amx = precision == Precision::Auto && amx::available();
+        let linear = |weight: Vec<f32>, out: usize, inner: usize| {
+            Linear::new(&transpose(&weight, out, inner), inner, out, amx)
+        };
         let bad = |reason: String| EmbedError::BadModelFile {
             path: path.to_path_buf(),
             reason,
@@ -103,10 +107,10 @@ impl Bert {
                 )?);
             }
             layers.push(Layer {
-                qkv_weight: transpose(&qkv_weight, QKV, HIDDEN),
+                qkv_weight: linear(qkv_weight, QKV, HIDDEN),
                 qkv_bias,
-                attn_out_weight: transpose(
-                    &tensor(
+                attn_out_weight: linear(
+                    tensor(
                         &format!("{p}.attention.output.dense.weight"),
                         &[HIDDEN, HIDDEN],
                     )?,
@@ -119,14 +123,14 @@ impl Bert {
                     &[HIDDEN],
                 )?,
                 attn_norm_bias: tensor(&format!("{p}.attention.output.LayerNorm.bias"), &[HIDDEN])?,
-                ffn_in_weight: transpose(
-                    &tensor(&format!("{p}.intermediate.dense.weight"), &[FFN, HIDDEN])?,
+                ffn_in_weight: linear(
+                    tensor(&format!("{p}.intermediate.dense.weight"), &[FFN, HIDDEN])?,
                     FFN,
                     HIDDEN,
                 ),
                 ffn_in_bias: tensor(&format!("{p}.intermediate.dense.bias"), &[FFN])?,
-                ffn_out_weight: transpose(
-                    &tensor(&format!("{p}.output.dense.weight"), &[HIDDEN, FFN])?,
+                ffn_out_weight: linear(
+                    tensor(&format!("{p}.output.dense.weight"), &[HIDDEN, FFN])?,
                     HIDDEN,
                     FFN,
                 ),
@@ -146,6 +150,11 @@ impl Bert {
             embed_norm_bias: tensor("embeddings.LayerNorm.bias", &[HIDDEN])?,
             layers,
         })
+    }
+
+    /// Whether the matrix products run on AMX tiles (bf16), not in f32.
+    pub(crate) fn uses_amx(&self) -> bool {
+        self.layers.iter().any(|layer| layer.qkv_weight.is_amx())
     }
 
     /// Embeds token-id sequences (each at most [`MAX_TOKENS`] long, `[CLS]`/`[SEP]` included):
@@ -168,20 +177,13 @@ impl Bert {
         let mut context = vec![0.0f32; tokens * HIDDEN];
         let mut projected = vec![0.0f32; tokens * HIDDEN];
         let mut intermediate = vec![0.0f32; tokens * FFN];
-        let par = threads.gemm(tokens);
-
         for layer in &self.layers {
-            linear(&x, HIDDEN, &layer.qkv_weight, &mut qkv, QKV, par);
+            layer.qkv_weight.apply(&x, &mut qkv, threads);
             add_bias(&mut qkv, &layer.qkv_bias, threads);
             attention(&qkv, &lengths, &mut context, threads);
-            linear(
-                &context,
-                HIDDEN,
-                &layer.attn_out_weight,
-                &mut projected,
-                HIDDEN,
-                par,
-            );
+            layer
+                .attn_out_weight
+                .apply(&context, &mut projected, threads);
             add_bias_residual_norm(
                 &projected,
                 &layer.attn_out_bias,
@@ -189,23 +191,11 @@ impl Bert {
                 (&layer.attn_norm_weight, &layer.attn_norm_bias),
                 threads,
             );
-            linear(
-                &x,
-                HIDDEN,
-                &layer.ffn_in_weight,
-                &mut intermediate,
-                FFN,
-                par,
-            );
+            layer.ffn_in_weight.apply(&x, &mut intermediate, threads);
             add_bias_gelu(&mut intermediate, &layer.ffn_in_bias, threads);
-            linear(
-                &intermediate,
-                FFN,
-                &layer.ffn_out_weight,
-                &mut projected,
-                HIDDEN,
-                par,
-            );
+            layer
+                .ffn_out_weight
+                .apply(&intermediate, &mut projected, threads);
             add_bias_residual_norm(
                 &projected,
                 &layer.ffn_out_bias,
@@ -284,6 +274,43 @@ impl Threads {
             Threads::All => data.par_chunks_mut(width * ROWS_PER_TASK).for_each(f),
             Threads::One => f(data),
         }
+    }
+}
+
+/// A weight matrix `W` of a linear layer, `[k × n]`, as the matrix products read it.
+enum Linear {
+    /// f32, row-major, for faer ([`linear`]).
+    F32 { weight_t: Vec<f32>, k: usize },
+    /// bf16 in AMX tile blocks ([`amx::matmul`]).
+    Amx(amx::PackedWeight),
+}
+
+impl Linear {
+    /// `weight_t` is `[k × n]` row-major.
+    fn new(weight_t: &[f32], k: usize, n: usize, amx: bool) -> Self {
+        if amx {
+            Linear::Amx(amx::PackedWeight::new(weight_t, k, n))
+        } else {
+            Linear::F32 {
+                weight_t: weight_t.to_vec(),
+                k,
+            }
+        }
+    }
+
+    /// `out[rows × n] = x[rows × k] · W`.
+    fn apply(&self, x: &[f32], out: &mut [f32], threads: Threads) {
+        match self {
+            Linear::F32 { weight_t, k } => {
+                let n = weight_t.len() / k;
+                linear(x, *k, weight_t, out, n, threads.gemm(x.len() / k));
+            }
+            Linear::Amx(packed) => amx::matmul(x, packed, out, threads == Threads::All),
+        }
+    }
+
+    fn is_amx(&self) -> bool {
+        matches!(self, Linear::Amx(_))
     }
 }
 

@@ -9,6 +9,8 @@
 //! It does not own indexing vectors, nearest-neighbour search or fusing with BM25: those belong
 //! to the search crate, which sees this model through its own embedder interface.
 
+#[allow(unsafe_code)]
+mod amx;
 mod bert;
 pub mod install;
 pub mod model_files;
@@ -126,6 +128,17 @@ impl EmbedError {
     }
 }
 
+/// The arithmetic of the model's matrix products.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Precision {
+    /// bf16 products with f32 sums on AMX tiles where the CPU has them (Intel Sapphire Rapids
+    /// and later), f32 elsewhere or when `PAPERHUB_EMBED_F32` is set.
+    #[default]
+    Auto,
+    /// f32 everywhere.
+    F32,
+}
+
 /// The loaded model: tokenizer and weights, ready to embed texts from any number of threads.
 pub struct Embedder {
     tokenizer: Tokenizer,
@@ -144,10 +157,24 @@ impl Embedder {
     /// Loads the model from `model_dir` (as laid out by [`install::install`]). The files must
     /// exist; their hashes are checked by [`ModelFiles::verify`], not here, to keep start-up fast.
     pub fn load(model_dir: &Path) -> Result<Self> {
+        Self::load_with(model_dir, Precision::Auto)
+    }
+
+    /// Loads the model with the matrix products in `precision`.
+    pub fn load_with(model_dir: &Path, precision: Precision) -> Result<Self> {
         let files = ModelFiles::locate(model_dir)?;
         let tokenizer = Tokenizer::load(&files.tokenizer)?;
-        let bert = Bert::load(&files.model)?;
+        let bert = Bert::load(&files.model, precision)?;
         Ok(Embedder { tokenizer, bert })
+    }
+
+    /// How this model multiplies: `"bf16-amx"` or `"f32"`.
+    pub fn arithmetic(&self) -> &'static str {
+        if self.bert.uses_amx() {
+            "bf16-amx"
+        } else {
+            "f32"
+        }
     }
 
     /// Embeds documents (already "title. abstract" text as the caller chooses): L2-normalised

@@ -8,7 +8,7 @@ use std::path::Path;
 use helpers::{cosine, embedder, model_dir, norm};
 use paperhub_embed::install::{install, InstallOptions, InstallOutcome};
 use paperhub_embed::model_files::{ModelFiles, CONFIG_FILE, PINNED_SHA256};
-use paperhub_embed::{EmbedError, DIMENSIONS, MAX_TOKENS};
+use paperhub_embed::{EmbedError, Embedder, Precision, DIMENSIONS, MAX_TOKENS};
 
 #[derive(serde::Deserialize)]
 struct Reference {
@@ -28,23 +28,35 @@ fn vectors_match_sentence_transformers_for_50_real_abstracts() {
     assert_eq!(reference.vectors.len(), 50);
 
     let texts: Vec<&str> = reference.texts.iter().map(String::as_str).collect();
-    let vectors = embedder().embed(&texts).unwrap();
-    assert_eq!(vectors.len(), texts.len());
-    let mut min = f32::INFINITY;
-    let mut worst = 0;
-    for (i, (ours, theirs)) in vectors.iter().zip(&reference.vectors).enumerate() {
-        assert_eq!(ours.len(), DIMENSIONS);
-        let c = cosine(ours, theirs);
-        if c < min {
-            min = c;
-            worst = i;
+    // The default arithmetic (bf16 on AMX tiles where the CPU has them) and plain f32.
+    let f32_model = Embedder::load_with(model_dir(), Precision::F32).unwrap();
+    assert_eq!(f32_model.arithmetic(), "f32");
+    for model in [embedder(), &f32_model] {
+        // As documents, in batches, and one by one as queries are.
+        let batch = model.embed(&texts).unwrap();
+        let single: Vec<Vec<f32>> = texts.iter().map(|t| model.embed_one(t).unwrap()).collect();
+        for (how, vectors) in [("batch", batch), ("one by one", single)] {
+            assert_eq!(vectors.len(), texts.len());
+            let mut min = f32::INFINITY;
+            let mut worst = 0;
+            for (i, (ours, theirs)) in vectors.iter().zip(&reference.vectors).enumerate() {
+                assert_eq!(ours.len(), DIMENSIONS);
+                let c = cosine(ours, theirs);
+                if c < min {
+                    min = c;
+                    worst = i;
+                }
+            }
+            let arithmetic = model.arithmetic();
+            println!(
+                "{arithmetic}, {how}: minimum cosine with sentence-transformers {min:.7} (text {worst})"
+            );
+            assert!(
+                min >= 0.999,
+                "{arithmetic}, {how}: text {worst} has cosine {min} with the reference"
+            );
         }
     }
-    println!("minimum cosine with sentence-transformers: {min:.7} (text {worst})");
-    assert!(
-        min >= 0.999,
-        "text {worst} has cosine {min} with the reference"
-    );
 }
 
 #[test]
