@@ -1,16 +1,19 @@
-//! Matrix products on Intel AMX tiles, in bf16 with f32 accumulation.
+//! Matrix products on Intel AMX tiles: bf16 inputs, f32 accumulation.
 //!
 //! A short query spends nearly all of its forward pass in four matrix products per layer, and
 //! for 20 rows those are bound by reading the weights (84 MB of f32 per query), not by
 //! arithmetic. AMX (Sapphire Rapids and later) multiplies 16x32 by 32x16 bf16 tiles into a
-//! 16x16 f32 tile in one instruction, and bf16 weights are half the bytes: on the 2-core VM
-//! this project runs on, a query embeds 3-4x faster than with the f32 GEMM (measured by
-//! `paperhub-bench embed`, see BENCHMARKS.md), and a batch of documents more.
+//! 16x16 f32 tile in one instruction, and bf16 weights are half the bytes.
 //!
 //! Weights are rounded to bf16 once, at load, and laid out as the tile instruction reads them
-//! ([`PackedWeight`]); activations are rounded per product. Every product accumulates in f32
-//! over the whole inner dimension. The vectors stay within cosine 0.999 of
-//! sentence-transformers' f32 ones (the reference test runs both paths).
+//! ([`PackedWeight`]). Activations are split per product into two bf16 parts, `x = hi + lo`
+//! (`hi` the rounded value, `lo` the rounding error, rounded), and both parts are multiplied by
+//! the weights: the product then carries the weights' rounding only, not the activations'.
+//! Plain bf16 activations were faster (a query in 1.5 ms instead of 2.5) but moved the vectors
+//! enough to cost SciFact nDCG@10 0.0009 in search by meaning (0.6593 against
+//! sentence-transformers' 0.6602); with the split it is 0.6602, the same as f32. Every product
+//! accumulates in f32 over the whole inner dimension. Measured by `paperhub-bench embed` and
+//! `paperhub-bench quality` (BENCHMARKS.md).
 //!
 //! Used only where the CPU has AMX-BF16 and the kernel grants this process the tile state
 //! ([`available`]); everywhere else, and with `PAPERHUB_EMBED_F32=1`, the model runs in f32.
@@ -108,13 +111,15 @@ pub(crate) fn matmul(x: &[f32], weight: &PackedWeight, out: &mut [f32], parallel
     debug_assert_eq!(out.len(), rows * n);
     let block = |(x, out): (&[f32], &mut [f32])| {
         let valid = x.len() / k;
-        // The activations of 32 rows in bf16, rows past the end as zeros.
-        let mut a = vec![0u16; ROW_BLOCK * k];
-        for (to, &from) in a.iter_mut().zip(x) {
-            *to = bf16(from);
+        // The activations of 32 rows as two bf16 parts, `hi + lo`, rows past the end zeros.
+        let mut a = vec![0u16; 2 * ROW_BLOCK * k];
+        let (hi, lo) = a.split_at_mut(ROW_BLOCK * k);
+        for ((hi, lo), &from) in hi.iter_mut().zip(lo.iter_mut()).zip(x) {
+            *hi = bf16(from);
+            *lo = bf16(from - f32::from_bits(u32::from(*hi) << 16));
         }
         if valid == ROW_BLOCK {
-            // SAFETY: `a` holds 32 rows of `k`, `out` 32 rows of `n`, `weight` k x n.
+            // SAFETY: `a` holds 2 x 32 rows of `k`, `out` 32 rows of `n`, `weight` k x n.
             unsafe { kernel(&a, weight, out.as_mut_ptr(), n) };
         } else {
             let mut scratch = vec![0f32; ROW_BLOCK * n];
@@ -159,13 +164,13 @@ const CONFIG: TileConfig = {
     }
 };
 
-/// 32 rows: `c[32 × n] = a[32 × k] · W`. Tiles 0-3 accumulate the four 16x16 quarters of a
-/// 32x32 output block, tiles 4-5 hold the two row tiles of `a`, tiles 6-7 two column tiles
-/// of `W`.
+/// 32 rows: `c[32 × n] = (a_hi + a_lo)[32 × k] · W`. Tiles 0-3 accumulate the four 16x16
+/// quarters of a 32x32 output block, tiles 4-5 hold two row tiles of `a_hi` then of `a_lo`,
+/// tiles 6-7 two column tiles of `W`.
 ///
 /// # Safety
-/// `a` holds 32 rows of `weight.k` bf16 values, `c` points to 32 rows of `n` (= `weight.n`)
-/// writable f32 values, and [`available`] returned true.
+/// `a` holds the high then the low parts of 32 rows of `weight.k` bf16 values, `c` points to
+/// 32 rows of `n` (= `weight.n`) writable f32 values, and [`available`] returned true.
 #[cfg(target_arch = "x86_64")]
 unsafe fn kernel(a: &[u16], weight: &PackedWeight, c: *mut f32, n: usize) {
     use std::arch::asm;
@@ -188,17 +193,27 @@ unsafe fn kernel(a: &[u16], weight: &PackedWeight, c: *mut f32, n: usize) {
                 options(nostack, nomem)
             );
             for b in 0..k / TILE_K {
+                // The high parts of the activations, then the low parts, times the same
+                // weight tiles.
                 asm!(
-                    "tileloadd tmm4, [{a0} + {sa}*1]",
-                    "tileloadd tmm5, [{a1} + {sa}*1]",
                     "tileloadd tmm6, [{w0} + {sw}*1]",
                     "tileloadd tmm7, [{w1} + {sw}*1]",
+                    "tileloadd tmm4, [{a0} + {sa}*1]",
+                    "tileloadd tmm5, [{a1} + {sa}*1]",
+                    "tdpbf16ps tmm0, tmm4, tmm6",
+                    "tdpbf16ps tmm1, tmm4, tmm7",
+                    "tdpbf16ps tmm2, tmm5, tmm6",
+                    "tdpbf16ps tmm3, tmm5, tmm7",
+                    "tileloadd tmm4, [{l0} + {sa}*1]",
+                    "tileloadd tmm5, [{l1} + {sa}*1]",
                     "tdpbf16ps tmm0, tmm4, tmm6",
                     "tdpbf16ps tmm1, tmm4, tmm7",
                     "tdpbf16ps tmm2, tmm5, tmm6",
                     "tdpbf16ps tmm3, tmm5, tmm7",
                     a0 = in(reg) a.as_ptr().add(b * TILE_K),
                     a1 = in(reg) a.as_ptr().add(TILE_ROWS * k + b * TILE_K),
+                    l0 = in(reg) a.as_ptr().add(ROW_BLOCK * k + b * TILE_K),
+                    l1 = in(reg) a.as_ptr().add((ROW_BLOCK + TILE_ROWS) * k + b * TILE_K),
                     w0 = in(reg) weight.block(2 * j, b),
                     w1 = in(reg) weight.block(2 * j + 1, b),
                     sa = in(reg) a_stride,

@@ -131,8 +131,9 @@ impl EmbedError {
 /// The arithmetic of the model's matrix products.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Precision {
-    /// bf16 products with f32 sums on AMX tiles where the CPU has them (Intel Sapphire Rapids
-    /// and later), f32 elsewhere or when `PAPERHUB_EMBED_F32` is set.
+    /// Products on AMX tiles where the CPU has them (Intel Sapphire Rapids and later): bf16
+    /// weights times activations split into two bf16 parts, summed in f32; f32 elsewhere or
+    /// when `PAPERHUB_EMBED_F32` is set.
     #[default]
     Auto,
     /// f32 everywhere.
@@ -168,10 +169,11 @@ impl Embedder {
         Ok(Embedder { tokenizer, bert })
     }
 
-    /// How this model multiplies: `"bf16-amx"` or `"f32"`.
+    /// How this model multiplies: `"amx-bf16x2"` (bf16 weights times activations split in
+    /// two bf16 parts, on AMX tiles) or `"f32"`.
     pub fn arithmetic(&self) -> &'static str {
         if self.bert.uses_amx() {
-            "bf16-amx"
+            "amx-bf16x2"
         } else {
             "f32"
         }
