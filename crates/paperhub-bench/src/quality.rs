@@ -135,8 +135,13 @@ fn open_hub(data_dir: &Path, model_dir: &Path) -> anyhow::Result<Hub> {
     Ok(hub)
 }
 
-/// Runs every query in `mode`, top 100, and maps the hits to the corpus ids.
-fn run_mode(hub: &Hub, queries: &[Query], mode: SearchMode) -> anyhow::Result<(Run, f64, usize)> {
+/// Runs every query in `mode`, top `depth`, and maps the hits to the corpus ids.
+fn run_mode(
+    hub: &Hub,
+    queries: &[Query],
+    mode: SearchMode,
+    depth: usize,
+) -> anyhow::Result<(Run, f64, usize)> {
     let started = Instant::now();
     let mut run = Run::new();
     let mut empty = 0;
@@ -144,7 +149,7 @@ fn run_mode(hub: &Hub, queries: &[Query], mode: SearchMode) -> anyhow::Result<(R
         let Ok(mut parsed) = KeywordQuery::parse(&query.text) else {
             continue;
         };
-        parsed.limit = DEPTH;
+        parsed.limit = depth;
         let request = SearchRequest {
             query: parsed,
             mode,
@@ -189,7 +194,7 @@ fn run_baseline(
         .arg("--rrf-k")
         .arg(paperhub_hub::HYBRID_RRF_K.to_string())
         .arg("--candidates")
-        .arg(paperhub_hub::HYBRID_CANDIDATES.to_string())
+        .arg(paperhub_hub::hybrid_candidates(DEPTH).to_string())
         .arg("--out")
         .arg(&out)
         .env("HF_HUB_OFFLINE", "1")
@@ -285,7 +290,7 @@ pub fn run(args: &QualityArgs) -> anyhow::Result<()> {
         SearchMode::Semantic,
         SearchMode::Hybrid,
     ] {
-        let (run, seconds, empty) = run_mode(&hub, &queries, mode)?;
+        let (run, seconds, empty) = run_mode(&hub, &queries, mode, DEPTH)?;
         let metrics = Metrics::of(&run, &qrels);
         eprintln!(
             "paperhub {mode:?}: nDCG@10 {:.4}, recall@100 {:.4} ({seconds:.1}s)",
@@ -298,6 +303,14 @@ pub fn run(args: &QualityArgs) -> anyhow::Result<()> {
             empty,
         });
     }
+    // Hybrid as the web hub asks it, a page of 10 at a time: fewer candidates per ranking
+    // (`hybrid_candidates(10)`), the same top 10?
+    let (page_run, page_seconds, _) = run_mode(&hub, &queries, SearchMode::Hybrid, 10)?;
+    let page_ndcg = ndcg_at_10(&page_run, &qrels);
+    eprintln!(
+        "paperhub hybrid, pages of 10 ({} candidates): nDCG@10 {page_ndcg:.4} ({page_seconds:.1}s)",
+        paperhub_hub::hybrid_candidates(10)
+    );
     drop(hub);
 
     // The baselines, then their metrics recomputed here from their runs.
@@ -402,6 +415,14 @@ pub fn run(args: &QualityArgs) -> anyhow::Result<()> {
             hybrid - best
         );
     }
+    println!(
+        "paperhub hybrid asked for pages of 10 ({} candidates per ranking instead of {}): \
+         nDCG@10 {page_ndcg:.4} against {:.4} ({:+.4})",
+        paperhub_hub::hybrid_candidates(10),
+        paperhub_hub::hybrid_candidates(DEPTH),
+        h.ndcg_at_10,
+        page_ndcg - h.ndcg_at_10
+    );
     if let Some(b) = &baseline {
         println!(
             "baseline metrics as the script computed them differ from these by at most {disagreement:.1e}; \
@@ -427,6 +448,11 @@ pub fn run(args: &QualityArgs) -> anyhow::Result<()> {
         "embedded": embedded,
         "embed_seconds": embed_seconds,
         "paperhub": ours,
+        "hybrid_pages_of_10": json!({
+            "candidates": paperhub_hub::hybrid_candidates(10),
+            "ndcg_at_10": page_ndcg,
+            "seconds": page_seconds,
+        }),
         "baseline": baseline.as_ref().map(|b| json!({
             "keyword": theirs[0],
             "semantic": theirs[1],

@@ -24,7 +24,9 @@ use serde::Serialize;
 pub use days::{DayPage, DayRange};
 pub use harvest::{HarvestOutcome, HarvestPlan};
 pub use ingest::{IngestObserver, IngestSummary, NoObserver, DEFAULT_BATCH_SIZE};
-pub use search::{SearchHit, SearchMode, SearchRequest, HYBRID_CANDIDATES, HYBRID_RRF_K};
+pub use search::{
+    hybrid_candidates, SearchHit, SearchMode, SearchRequest, HYBRID_MIN_CANDIDATES, HYBRID_RRF_K,
+};
 pub use semantic::{document_text, MODEL_MISSING};
 
 /// A hub operation's result.
