@@ -96,10 +96,11 @@ impl PackedWeight {
     }
 }
 
-/// f32 to bf16, rounding to nearest even (the inputs are finite).
+/// f32 to bf16, rounding to nearest even. Activations are finite; a NaN would come out as
+/// some other value, without a panic.
 fn bf16(x: f32) -> u16 {
     let bits = x.to_bits();
-    ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16) as u16
+    (bits.wrapping_add(0x7FFF + ((bits >> 16) & 1)) >> 16) as u16
 }
 
 /// `out[rows × n] = x[rows × k] · W` with `W` packed by [`PackedWeight::new`]; blocks of 32
