@@ -36,7 +36,8 @@ pub struct LatencyResult {
     /// The index-only pass again with tantivy's block-max WAND instead of paperhub's MaxScore
     /// (same queries, same index, same ranking): what MaxScore changes.
     pub index_only_block_max_wand: Latency,
-    /// The index alone asked for the top 300, as a hybrid search asks it (MaxScore).
+    /// The index alone asked for the top 300, as a hybrid search for the top 100 asks it
+    /// (MaxScore).
     pub index_only_top300: Latency,
     /// The same with tantivy's block-max WAND.
     pub index_only_top300_block_max_wand: Latency,

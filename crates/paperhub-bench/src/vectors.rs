@@ -494,7 +494,8 @@ pub fn run(args: &VectorsArgs) -> anyhow::Result<()> {
         );
     }
     vectors.set_search(params.expansion_search, params.rescore)?;
-    // Hybrid end to end: embedding the claim, BM25 and ANN top 300 each, fusion, papers.
+    // Hybrid end to end: embedding the claim, BM25 and ANN candidates (`hybrid_candidates`:
+    // 100 each for a page of 10), fusion, papers.
     let request = |text: &str| -> anyhow::Result<SearchRequest> {
         let mut query = KeywordQuery::parse(text).map_err(anyhow::Error::msg)?;
         query.limit = 10;
