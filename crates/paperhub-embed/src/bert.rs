@@ -62,7 +62,7 @@ impl Bert {
     pub(crate) fn load(path: &Path, precision: Precision) -> Result<Self> {
         let amx = precision == Precision::Auto && amx::available();
         let linear = |weight: Vec<f32>, out: usize, inner: usize| {
-            Linear::new(&transpose(&weight, out, inner), inner, out, amx)
+            Linear::new(transpose(&weight, out, inner), inner, out, amx)
         };
         let bad = |reason: String| EmbedError::BadModelFile {
             path: path.to_path_buf(),
@@ -287,14 +287,11 @@ enum Linear {
 
 impl Linear {
     /// `weight_t` is `[k × n]` row-major.
-    fn new(weight_t: &[f32], k: usize, n: usize, amx: bool) -> Self {
+    fn new(weight_t: Vec<f32>, k: usize, n: usize, amx: bool) -> Self {
         if amx {
-            Linear::Amx(amx::PackedWeight::new(weight_t, k, n))
+            Linear::Amx(amx::PackedWeight::new(&weight_t, k, n))
         } else {
-            Linear::F32 {
-                weight_t: weight_t.to_vec(),
-                k,
-            }
+            Linear::F32 { weight_t, k }
         }
     }
 

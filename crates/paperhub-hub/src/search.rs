@@ -27,18 +27,18 @@ pub const HYBRID_MIN_CANDIDATES: usize = 100;
 
 /// Candidates each ranking contributes to a hybrid search that shows `wanted` hits (offset
 /// plus limit): three times as many, at least [`HYBRID_MIN_CANDIDATES`]. A page of 10 fuses
-/// two top-100 lists; the quality benchmark's top 100 fuses two top-300 lists. On SciFact pages
-/// of 10 rank as well with 100 candidates as with 300 (nDCG@10 0.7253 against 0.7246,
-/// `paperhub-bench quality`, "hybrid, pages of 10"), and the BM25 top 300 took three times as long as a top 10 at
-/// 1M papers (index-only p50 4.4 against 1.5 ms, `paperhub-bench run`).
+/// two top-100 lists; the quality benchmark's top 100 fuses two top-300 lists. On SciFact
+/// pages of 10 rank as well with 100 candidates as with 300 (nDCG@10 0.7253 against 0.7246,
+/// `paperhub-bench quality`, "hybrid, pages of 10"), and the BM25 top 300 took three times as
+/// long as a top 10 at 1M papers (index-only p50 4.4 against 1.5 ms, `paperhub-bench run`).
 pub fn hybrid_candidates(wanted: usize) -> usize {
     wanted.saturating_mul(3).max(HYBRID_MIN_CANDIDATES)
 }
 
 /// The reciprocal-rank-fusion constant of hybrid search. Measured on the SciFact train
-/// queries (`paperhub-bench quality`, top 100): k = 20 with 300 candidates gave nDCG@10 0.723 and
-/// recall@100 0.957, against 0.715 / 0.952 for the textbook k = 60 with 100; a smaller k lets
-/// the top of each ranking count for more, which suits two precise rankings.
+/// queries (`paperhub-bench quality`, top 100): k = 20 with 300 candidates gave nDCG@10
+/// 0.723 and recall@100 0.957, against 0.715 / 0.952 for the textbook k = 60 with 100; a
+/// smaller k lets the top of each ranking count for more, which suits two precise rankings.
 pub const HYBRID_RRF_K: f32 = 20.0;
 
 /// A search.
