@@ -110,30 +110,37 @@ pub(crate) fn matmul(x: &[f32], weight: &PackedWeight, out: &mut [f32], parallel
     let rows = x.len() / k;
     debug_assert!(available());
     debug_assert_eq!(out.len(), rows * n);
-    let block = |(x, out): (&[f32], &mut [f32])| {
+    // Buffers for one block of 32 rows, reused from block to block (for k = 1536 the
+    // activations alone are 192 KB, which malloc would map and unmap every time).
+    let buffers = || (vec![0u16; 2 * ROW_BLOCK * k], vec![0f32; ROW_BLOCK * n]);
+    let block = |(a, scratch): &mut (Vec<u16>, Vec<f32>), (x, out): (&[f32], &mut [f32])| {
         let valid = x.len() / k;
         // The activations of 32 rows as two bf16 parts, `hi + lo`, rows past the end zeros.
-        let mut a = vec![0u16; 2 * ROW_BLOCK * k];
         let (hi, lo) = a.split_at_mut(ROW_BLOCK * k);
         for ((hi, lo), &from) in hi.iter_mut().zip(lo.iter_mut()).zip(x) {
             *hi = bf16(from);
             *lo = bf16(from - f32::from_bits(u32::from(*hi) << 16));
         }
+        hi[x.len()..].fill(0);
+        lo[x.len()..].fill(0);
         if valid == ROW_BLOCK {
             // SAFETY: `a` holds 2 x 32 rows of `k`, `out` 32 rows of `n`, `weight` k x n.
-            unsafe { kernel(&a, weight, out.as_mut_ptr(), n) };
+            unsafe { kernel(a, weight, out.as_mut_ptr(), n) };
         } else {
-            let mut scratch = vec![0f32; ROW_BLOCK * n];
             // SAFETY: as above, with `scratch` as the 32 output rows.
-            unsafe { kernel(&a, weight, scratch.as_mut_ptr(), n) };
+            unsafe { kernel(a, weight, scratch.as_mut_ptr(), n) };
             out.copy_from_slice(&scratch[..valid * n]);
         }
     };
     let blocks = x.chunks(ROW_BLOCK * k).zip(out.chunks_mut(ROW_BLOCK * n));
     if parallel && rows > ROW_BLOCK {
-        blocks.collect::<Vec<_>>().into_par_iter().for_each(block);
+        blocks
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .for_each_init(buffers, block);
     } else {
-        blocks.for_each(block);
+        let mut reused = buffers();
+        blocks.for_each(|b| block(&mut reused, b));
     }
 }
 
