@@ -259,12 +259,13 @@ pub(crate) enum Threads {
 }
 
 impl Threads {
-    /// Threads for a GEMM over `tokens` rows: one for a short query, where splitting costs
-    /// more than it gives.
-    fn gemm(self, tokens: usize) -> Par {
+    /// How a GEMM is shared out: on every core, by output columns (see [`linear`]).
+    fn gemm(self) -> Gemm {
         match self {
-            Threads::All if tokens >= 16 => Par::rayon(0),
-            _ => Par::Seq,
+            Threads::All if rayon::current_num_threads() > 1 => {
+                Gemm::Columns(rayon::current_num_threads())
+            }
+            _ => Gemm::Seq,
         }
     }
 
@@ -275,6 +276,16 @@ impl Threads {
             Threads::One => f(data),
         }
     }
+}
+
+/// How one matrix product is shared among threads.
+#[derive(Debug, Clone, Copy)]
+enum Gemm {
+    /// On the calling thread.
+    Seq,
+    /// In this many blocks of output columns, one per rayon thread, each a sequential product
+    /// over its own columns of the weights.
+    Columns(usize),
 }
 
 /// A weight matrix `W` of a linear layer, `[k × n]`, as the matrix products read it.
@@ -300,7 +311,7 @@ impl Linear {
         match self {
             Linear::F32 { weight_t, k } => {
                 let n = weight_t.len() / k;
-                linear(x, *k, weight_t, out, n, threads.gemm(x.len() / k));
+                linear(x, *k, weight_t, out, n, threads.gemm());
             }
             Linear::Amx(packed) => amx::matmul(x, packed, out, threads == Threads::All),
         }
@@ -318,12 +329,45 @@ impl Linear {
 /// in place; in PyTorch's `[n × k]` layout it was copied into packed panels on every call,
 /// which cost as much as the multiplication itself for a 20-token query (measured with perf
 /// under HTTP load: 21% of the server's time in `gemm_pack`).
-fn linear(x: &[f32], k: usize, weight_t: &[f32], out: &mut [f32], n: usize, par: Par) {
+///
+/// A pass on every core (one query, one document, or a batch of at most
+/// `TOKENS_PER_PASS` tokens) splits each product by output columns
+/// ([`Gemm::Columns`]): each thread reads only its share of the weights, which for a few rows
+/// is most of the work, and no thread waits on another until the product ends. faer's own
+/// split was slower than one thread for a query: p50 12.3 ms on two cores against 10.4 ms on
+/// one; split by columns 7.0-7.2 ms, and one 256-token document 10.6 against 9.8 docs/s
+/// (`paperhub-bench embed`, AMD EPYC, 2026-12-01).
+fn linear(x: &[f32], k: usize, weight_t: &[f32], out: &mut [f32], n: usize, gemm: Gemm) {
     let rows = x.len() / k;
     let lhs = MatRef::from_row_major_slice(x, rows, k);
     let rhs = MatRef::from_row_major_slice(weight_t, k, n);
-    let dst = MatMut::from_row_major_slice_mut(out, rows, n);
-    matmul(dst, Accum::Replace, lhs, rhs, 1.0, par);
+    let mut dst = MatMut::from_row_major_slice_mut(out, rows, n);
+    match gemm {
+        Gemm::Seq => matmul(dst, Accum::Replace, lhs, rhs, 1.0, Par::Seq),
+        Gemm::Columns(parts) => {
+            // Blocks of whole SIMD registers (16 columns), as even as that allows.
+            let width = n.div_ceil(parts).next_multiple_of(16);
+            let mut blocks = Vec::with_capacity(parts);
+            let mut start = 0;
+            while start < n {
+                let cols = width.min(n - start);
+                let (block, rest) = dst.split_at_col_mut(cols);
+                blocks.push((start, cols, block));
+                dst = rest;
+                start += cols;
+            }
+            blocks.into_par_iter().for_each(|(start, cols, block)| {
+                matmul(
+                    block,
+                    Accum::Replace,
+                    lhs,
+                    rhs.subcols(start, cols),
+                    1.0,
+                    Par::Seq,
+                );
+            });
+        }
+    }
 }
 
 /// `[rows × cols]` row-major to `[cols × rows]` row-major.
