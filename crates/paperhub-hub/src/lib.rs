@@ -23,7 +23,9 @@ use serde::Serialize;
 
 pub use days::{DayPage, DayRange};
 pub use harvest::{HarvestOutcome, HarvestPlan};
-pub use ingest::{IngestObserver, IngestSummary, NoObserver, DEFAULT_BATCH_SIZE};
+pub use ingest::{
+    IngestObserver, IngestSummary, NoObserver, DEFAULT_BATCH_SIZE, INDEX_COMMIT_PAPERS,
+};
 pub use search::{
     hybrid_candidates, SearchHit, SearchMode, SearchRequest, HYBRID_MIN_CANDIDATES, HYBRID_RRF_K,
 };

@@ -52,7 +52,7 @@ fn search(hub: &Hub, text: &str) -> Vec<String> {
 }
 
 #[test]
-fn ingest_commits_each_batch_to_store_and_index_together() {
+fn an_ingest_ends_with_store_and_index_at_the_same_change() {
     let p = parts();
     let records = (1..=25).map(|n| {
         Ok(paper(
