@@ -335,7 +335,7 @@ impl Linear {
 /// ([`Gemm::Columns`]): each thread reads only its share of the weights, which for a few rows
 /// is most of the work, and no thread waits on another until the product ends. faer's own
 /// split was slower than one thread for a query: p50 12.3 ms on two cores against 10.4 ms on
-/// one; split by columns 7.0-7.2 ms, and one 256-token document 10.6 against 9.8 docs/s
+/// one; split by columns 7.0-7.3 ms, and one 256-token document 10.6-10.8 against 9.8 docs/s
 /// (`paperhub-bench embed`, AMD EPYC, 2026-12-01).
 fn linear(x: &[f32], k: usize, weight_t: &[f32], out: &mut [f32], n: usize, gemm: Gemm) {
     let rows = x.len() / k;
