@@ -86,13 +86,15 @@ impl Hub {
     /// works on one batch on its own thread while the next batch goes into the store, so the
     /// two cores share the work. Rejected records are reported and skipped; every valid one is
     /// stored. A crash at any point leaves the index at its last commit, behind the store,
-    /// and [`Hub::catch_up`] indexes what it lacks.
+    /// and [`Hub::catch_up`] indexes what it lacks. Other writers of this hub (another ingest,
+    /// a harvest, a catch-up) wait until it ends.
     pub fn ingest(
         &self,
         records: impl IntoIterator<Item = std::result::Result<PaperMeta, RecordError>>,
         batch_size: usize,
         observer: &mut dyn IngestObserver,
     ) -> Result<IngestSummary> {
+        let _writing = self.write_lock();
         let batch_size = batch_size.max(1);
         std::thread::scope(|scope| {
             // One batch waits while the indexer works on another: memory stays bounded.
@@ -171,12 +173,14 @@ impl Hub {
     }
 
     /// Commits one batch: store first (one transaction), then the index with the store's
-    /// sequence number. A crash between the two is repaired by [`Hub::catch_up`].
+    /// sequence number. A crash between the two is repaired by [`Hub::catch_up`]. Waits for
+    /// any other writer of this hub first.
     pub(crate) fn commit_batch(
         &self,
         batch: &[PaperMeta],
         summary: &mut IngestSummary,
     ) -> Result<()> {
+        let _writing = self.write_lock();
         let result = self.store.upsert_batch(batch)?;
         summary.count(&result.outcomes);
         if !result.changed.is_empty() {

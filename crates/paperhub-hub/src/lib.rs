@@ -14,7 +14,7 @@ mod search;
 mod semantic;
 
 use std::sync::atomic::AtomicUsize;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use paperhub_core::Paper;
 use paperhub_search::{IndexDoc, KeywordIndex};
@@ -84,6 +84,11 @@ pub struct Hub {
     semantic: Option<semantic::Semantic>,
     /// Searches running now, across every clone of this hub (see [`search::InFlight`]).
     searches: Arc<AtomicUsize>,
+    /// Held by whatever writes papers to the store and the keyword index (an ingest, one
+    /// harvested batch, a catch-up, a merge), across every clone of this hub. The index records
+    /// the store's change number with each commit, so two writers interleaved could record a
+    /// number that skips the other's batch still on its way to the index.
+    writing: Arc<Mutex<()>>,
 }
 
 impl Hub {
@@ -94,12 +99,23 @@ impl Hub {
             keywords,
             semantic: None,
             searches: Arc::new(AtomicUsize::new(0)),
+            writing: Arc::new(Mutex::new(())),
         }
+    }
+
+    /// Waits until no other writer of this hub runs, then holds it off until the guard drops.
+    /// A writer that panicked leaves nothing to repair here (the guard holds no data; the
+    /// index catches up with the store), so a poisoned lock is taken as it is.
+    pub(crate) fn write_lock(&self) -> MutexGuard<'_, ()> {
+        self.writing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Brings the index up to the store: re-indexes every paper changed after the last change
     /// the index committed. Returns how many papers it re-indexed. `progress(done, total)`.
     pub fn catch_up(&self, mut progress: impl FnMut(u64, u64)) -> Result<u64> {
+        let _writing = self.write_lock();
         let target = self.store.last_seq()?;
         let mut seq = self.keywords.indexed_seq()?;
         if seq > target {
@@ -174,6 +190,7 @@ impl Hub {
     /// Waits for background merges and, if more than `segments` segments remain, merges them
     /// into `segments` of about equal size.
     pub fn compact_to(&self, segments: usize) -> Result<()> {
+        let _writing = self.write_lock();
         Ok(self.keywords.compact(segments.max(1))?)
     }
 

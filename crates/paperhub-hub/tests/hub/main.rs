@@ -69,6 +69,61 @@ fn an_ingest_ends_with_store_and_index_at_the_same_change() {
     assert_eq!(search(&p.hub, "paper 7")[0], "2401.00007");
 }
 
+/// Two writers at once (two ingests on clones of one hub, as two requests of a server would
+/// run). The index records the store's change number with each commit; unserialised, a
+/// second ingest that runs between the first one's last store batch and its index commit
+/// commits the higher number first, and the first ingest's commit then records the lower
+/// one: the index claims to lag the store although it holds every paper (and, with a crash
+/// at the wrong moment, the reverse: a number past a batch still on its way). Here the second
+/// ingest starts from the first one's progress callback after its last batch, exactly in
+/// that window, and gets 300 ms to finish there if nothing holds it back.
+#[test]
+fn a_second_ingest_waits_for_the_first_to_commit_its_index() {
+    struct StartSecondAtTheEnd {
+        hub: Hub,
+        second: Option<std::thread::JoinHandle<u64>>,
+    }
+    impl paperhub_hub::IngestObserver for StartSecondAtTheEnd {
+        fn rejected(&mut self, _: &paperhub_ingest::RecordError) {}
+        fn committed(&mut self, summary: &paperhub_hub::IngestSummary) {
+            if summary.added == 30 && self.second.is_none() {
+                let hub = self.hub.clone();
+                self.second = Some(std::thread::spawn(move || {
+                    let records = (1..=5).map(|n| {
+                        Ok(paper(
+                            &format!("2402.{n:05}"),
+                            &format!("Second {n}"),
+                            "Later.",
+                        ))
+                    });
+                    hub.ingest(records, 10, &mut NoObserver).unwrap().added
+                }));
+                std::thread::sleep(std::time::Duration::from_millis(300));
+            }
+        }
+    }
+    let p = parts();
+    let mut observer = StartSecondAtTheEnd {
+        hub: p.hub.clone(),
+        second: None,
+    };
+    let first = (1..=30).map(|n| {
+        Ok(paper(
+            &format!("2401.{n:05}"),
+            &format!("First {n}"),
+            "Earlier.",
+        ))
+    });
+    assert_eq!(p.hub.ingest(first, 10, &mut observer).unwrap().added, 30);
+    assert_eq!(observer.second.take().unwrap().join().unwrap(), 5);
+    let stats = p.hub.stats().unwrap();
+    assert_eq!((stats.store.papers, stats.indexed), (35, 35));
+    assert_eq!(
+        stats.indexed_seq, stats.store_seq,
+        "the index recorded the change number the store ended at"
+    );
+}
+
 #[test]
 fn an_index_that_missed_a_committed_batch_catches_up() {
     let p = parts();
