@@ -16,7 +16,7 @@ use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 use safetensors::{Dtype, SafeTensors};
 
-use crate::{amx, EmbedError, Precision, Result, DIMENSIONS, MAX_TOKENS};
+use crate::{amx, few_rows, EmbedError, Precision, Result, DIMENSIONS, MAX_TOKENS};
 
 const HIDDEN: usize = DIMENSIONS;
 const HEADS: usize = 12;
@@ -290,8 +290,13 @@ enum Gemm {
 
 /// A weight matrix `W` of a linear layer, `[k × n]`, as the matrix products read it.
 enum Linear {
-    /// f32, row-major, for faer ([`linear`]).
-    F32 { weight_t: Vec<f32>, k: usize },
+    /// f32, row-major, for faer ([`linear`]), and again in stripes for products of few rows
+    /// where the CPU runs that kernel ([`few_rows`]).
+    F32 {
+        weight_t: Vec<f32>,
+        k: usize,
+        stripes: Option<few_rows::Stripes>,
+    },
     /// bf16 in AMX tile blocks ([`amx::matmul`]).
     Amx(amx::PackedWeight),
 }
@@ -302,16 +307,26 @@ impl Linear {
         if amx {
             Linear::Amx(amx::PackedWeight::new(&weight_t, k, n))
         } else {
-            Linear::F32 { weight_t, k }
+            let stripes = (few_rows::available() && n.is_multiple_of(16))
+                .then(|| few_rows::Stripes::new(&weight_t, k, n));
+            Linear::F32 {
+                weight_t,
+                k,
+                stripes,
+            }
         }
     }
 
     /// `out[rows × n] = x[rows × k] · W`.
     fn apply(&self, x: &[f32], out: &mut [f32], threads: Threads) {
         match self {
-            Linear::F32 { weight_t, k } => {
+            Linear::F32 {
+                weight_t,
+                k,
+                stripes,
+            } => {
                 let n = weight_t.len() / k;
-                linear(x, *k, weight_t, out, n, threads.gemm());
+                linear(x, *k, weight_t, stripes.as_ref(), out, n, threads.gemm());
             }
             Linear::Amx(packed) => amx::matmul(x, packed, out, threads == Threads::All),
         }
@@ -337,8 +352,39 @@ impl Linear {
 /// split was slower than one thread for a query: p50 12.3 ms on two cores against 10.4 ms on
 /// one; split by columns 7.0-7.3 ms, and one 256-token document 10.6-10.8 against 9.8 docs/s
 /// (`paperhub-bench embed`, AMD EPYC, 2026-12-01).
-fn linear(x: &[f32], k: usize, weight_t: &[f32], out: &mut [f32], n: usize, gemm: Gemm) {
+///
+/// Products of at most [`few_rows::MAX_ROWS`] rows (a query) go to [`few_rows`] instead where
+/// the CPU has AVX-512, by the same column split: on a Zen 4 machine a query on one thread took
+/// 3.9-5.0 ms against faer's 8.1-8.4, and hybrid search over HTTP served 83-91 requests/s
+/// against 69-79 (`paperhub-bench embed`, `bench/http/run.sh`, runs interleaved).
+fn linear(
+    x: &[f32],
+    k: usize,
+    weight_t: &[f32],
+    stripes: Option<&few_rows::Stripes>,
+    out: &mut [f32],
+    n: usize,
+    gemm: Gemm,
+) {
     let rows = x.len() / k;
+    if let Some(stripes) = stripes.filter(|_| rows <= few_rows::MAX_ROWS) {
+        let out = few_rows::OutColumns::new(out);
+        match gemm {
+            Gemm::Seq => few_rows::product(x, stripes, out, 0..n),
+            Gemm::Columns(parts) => {
+                let width = n.div_ceil(parts).next_multiple_of(16);
+                (0..n)
+                    .step_by(width)
+                    .collect::<Vec<_>>()
+                    .into_par_iter()
+                    .for_each(|start| {
+                        let cols = start..(start + width).min(n);
+                        few_rows::product(x, stripes, out, cols);
+                    });
+            }
+        }
+        return;
+    }
     let lhs = MatRef::from_row_major_slice(x, rows, k);
     let rhs = MatRef::from_row_major_slice(weight_t, k, n);
     let mut dst = MatMut::from_row_major_slice_mut(out, rows, n);

@@ -12,6 +12,8 @@
 #[allow(unsafe_code)]
 mod amx;
 mod bert;
+#[allow(unsafe_code)]
+mod few_rows;
 pub mod install;
 pub mod model_files;
 mod tokenize;
