@@ -86,7 +86,12 @@ impl Hub {
                 .map(|h| (h.key, h.score))
                 .collect(),
             SearchMode::Semantic => self
-                .semantic_hits(query, query.offset + query.limit, &in_flight)?
+                .semantic_hits(
+                    query,
+                    query.offset + query.limit,
+                    Effort::Ranked,
+                    &in_flight,
+                )?
                 .into_iter()
                 .skip(query.offset)
                 .collect(),
@@ -101,7 +106,7 @@ impl Hub {
                     .map(|h| h.key)
                     .collect();
                 let semantic: Vec<u64> = self
-                    .semantic_hits(query, candidates, &in_flight)?
+                    .semantic_hits(query, candidates, Effort::Candidates, &in_flight)?
                     .iter()
                     .map(|h| h.0)
                     .collect();
@@ -157,6 +162,7 @@ impl Hub {
         &self,
         query: &KeywordQuery,
         limit: usize,
+        effort: Effort,
         in_flight: &InFlight<'_>,
     ) -> Result<Vec<(u64, f32)>> {
         let semantic = self.semantic()?;
@@ -169,13 +175,23 @@ impl Hub {
         } else {
             Some(self.keywords.filter_keys(&query.filters)?)
         };
-        Ok(semantic
-            .vectors
-            .search(&vector, limit, allowed.as_ref())?
-            .into_iter()
-            .map(|h| (h.key, h.score))
-            .collect())
+        let hits = match effort {
+            Effort::Ranked => semantic.vectors.search(&vector, limit, allowed.as_ref())?,
+            Effort::Candidates => semantic
+                .vectors
+                .candidates(&vector, limit, allowed.as_ref())?,
+        };
+        Ok(hits.into_iter().map(|h| (h.key, h.score)).collect())
     }
+}
+
+/// What a list of papers by meaning is for (see [`paperhub_search::VectorIndex::candidates`]).
+#[derive(Debug, Clone, Copy)]
+enum Effort {
+    /// A page shown as ranked: the index's full effort.
+    Ranked,
+    /// Candidates fused with BM25's (hybrid search): no more effort than the list is long.
+    Candidates,
 }
 
 /// Counts a search as running for as long as it lives.

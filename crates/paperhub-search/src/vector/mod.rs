@@ -97,6 +97,18 @@ pub trait VectorIndex: Send + Sync {
     fn search(&self, query: &[f32], limit: usize, allow: Option<&KeySet>)
         -> Result<Vec<VectorHit>>;
 
+    /// Like [`VectorIndex::search`], for a long list of candidates that another ranking will
+    /// be fused with (hybrid search): an approximate index may look less hard than for a ranked
+    /// page, since the order deep in the list counts for little once fused. Exact by default.
+    fn candidates(
+        &self,
+        query: &[f32],
+        limit: usize,
+        allow: Option<&KeySet>,
+    ) -> Result<Vec<VectorHit>> {
+        self.search(query, limit, allow)
+    }
+
     /// The vector stored for `key`.
     fn get(&self, key: u64) -> Option<Vec<f32>>;
 
