@@ -88,13 +88,7 @@ impl VectorIndex for FlatIndex {
         limit: usize,
         allow: Option<&KeySet>,
     ) -> Result<Vec<VectorHit>> {
-        if query.len() != self.dimensions {
-            return Err(SearchError::InvalidQuery(format!(
-                "query vector has {} dimensions, the index {}",
-                query.len(),
-                self.dimensions
-            )));
-        }
+        super::check_dimensions(query, self.dimensions)?;
         if limit == 0 {
             return Ok(Vec::new());
         }

@@ -368,13 +368,7 @@ impl HnswIndex {
         allow: Option<&KeySet>,
         expansion: usize,
     ) -> Result<Vec<VectorHit>> {
-        if query.len() != self.dimensions {
-            return Err(SearchError::InvalidQuery(format!(
-                "query vector has {} dimensions, the index {}",
-                query.len(),
-                self.dimensions
-            )));
-        }
+        super::check_dimensions(query, self.dimensions)?;
         let index = self.read()?;
         if limit == 0 || index.size() == 0 {
             return Ok(Vec::new());
@@ -645,16 +639,27 @@ mod tests {
         hits.iter().map(|h| h.key).collect()
     }
 
-    #[test]
-    fn finds_what_exact_search_finds() {
+    /// 3,000 clustered 48-d vectors in an HNSW index and an exact one, and 50 queries from
+    /// the same topics (as real queries are), with the directory holding the HNSW index.
+    fn both_indexes_of_3000() -> (
+        tempfile::TempDir,
+        HnswIndex,
+        FlatIndex,
+        Vec<(u64, Vec<f32>)>,
+    ) {
         let dir = tempfile::tempdir().unwrap();
-        // The queries come from the same topics as the papers, as real queries do.
         let mut items = clustered(3_050, 48, 1);
         let queries = items.split_off(3_000);
         let hnsw = HnswIndex::open(dir.path(), 48, HnswParams::default()).unwrap();
         let flat = FlatIndex::new(48);
         hnsw.upsert(&items).unwrap();
         flat.upsert(&items).unwrap();
+        (dir, hnsw, flat, queries)
+    }
+
+    #[test]
+    fn finds_what_exact_search_finds() {
+        let (_dir, hnsw, flat, queries) = both_indexes_of_3000();
         assert_eq!(hnsw.len(), 3_000);
         let mut found = 0;
         for (_, query) in &queries {
@@ -675,13 +680,7 @@ mod tests {
     /// reliably, then restored), candidate lists with half of it, at least as many as asked.
     #[test]
     fn ranked_searches_and_candidate_lists_walk_with_their_own_effort() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut items = clustered(3_050, 48, 1);
-        let queries = items.split_off(3_000);
-        let hnsw = HnswIndex::open(dir.path(), 48, HnswParams::default()).unwrap();
-        let flat = FlatIndex::new(48);
-        hnsw.upsert(&items).unwrap();
-        flat.upsert(&items).unwrap();
+        let (_dir, hnsw, flat, queries) = both_indexes_of_3000();
         let recall = |list: &dyn Fn(&[f32]) -> Vec<VectorHit>, limit: usize| {
             let mut found = 0;
             for (_, query) in &queries {

@@ -81,6 +81,17 @@ pub struct VectorHit {
     pub score: f32,
 }
 
+/// An error unless `query` has the index's `dimensions`.
+fn check_dimensions(query: &[f32], dimensions: usize) -> Result<()> {
+    if query.len() == dimensions {
+        return Ok(());
+    }
+    Err(crate::SearchError::InvalidQuery(format!(
+        "query vector has {} dimensions, the index {dimensions}",
+        query.len()
+    )))
+}
+
 /// The keys a filtered search may return.
 pub type KeySet = HashSet<u64>;
 
