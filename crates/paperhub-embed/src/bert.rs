@@ -371,17 +371,9 @@ fn linear(
         let out = few_rows::OutColumns::new(out);
         match gemm {
             Gemm::Seq => few_rows::product(x, stripes, out, 0..n),
-            Gemm::Columns(parts) => {
-                let width = n.div_ceil(parts).next_multiple_of(16);
-                (0..n)
-                    .step_by(width)
-                    .collect::<Vec<_>>()
-                    .into_par_iter()
-                    .for_each(|start| {
-                        let cols = start..(start + width).min(n);
-                        few_rows::product(x, stripes, out, cols);
-                    });
-            }
+            Gemm::Columns(parts) => column_blocks(n, parts)
+                .into_par_iter()
+                .for_each(|cols| few_rows::product(x, stripes, out, cols)),
         }
         return;
     }
@@ -391,16 +383,12 @@ fn linear(
     match gemm {
         Gemm::Seq => matmul(dst, Accum::Replace, lhs, rhs, 1.0, Par::Seq),
         Gemm::Columns(parts) => {
-            // Blocks of whole SIMD registers (16 columns), as even as that allows.
-            let width = n.div_ceil(parts).next_multiple_of(16);
             let mut blocks = Vec::with_capacity(parts);
-            let mut start = 0;
-            while start < n {
-                let cols = width.min(n - start);
+            for range in column_blocks(n, parts) {
+                let (start, cols) = (range.start, range.len());
                 let (block, rest) = dst.split_at_col_mut(cols);
                 blocks.push((start, cols, block));
                 dst = rest;
-                start += cols;
             }
             blocks.into_par_iter().for_each(|(start, cols, block)| {
                 matmul(
@@ -414,6 +402,16 @@ fn linear(
             });
         }
     }
+}
+
+/// The output columns `0..n` cut into at most `parts` blocks of whole SIMD registers (16
+/// columns), as even as that allows, for [`Gemm::Columns`].
+fn column_blocks(n: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
+    let width = n.div_ceil(parts.max(1)).next_multiple_of(16);
+    (0..n)
+        .step_by(width.max(1))
+        .map(|start| start..(start + width).min(n))
+        .collect()
 }
 
 /// `[rows × cols]` row-major to `[cols × rows]` row-major.

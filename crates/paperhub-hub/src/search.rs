@@ -190,7 +190,7 @@ impl Hub {
 enum Effort {
     /// A page shown as ranked: the index's full effort.
     Ranked,
-    /// Candidates fused with BM25's (hybrid search): no more effort than the list is long.
+    /// Candidates fused with BM25's (hybrid search): an approximate index may look less hard.
     Candidates,
 }
 
