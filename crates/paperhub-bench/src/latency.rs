@@ -36,6 +36,12 @@ pub struct LatencyResult {
     /// The index-only pass again with tantivy's block-max WAND instead of paperhub's MaxScore
     /// (same queries, same index, same ranking): what MaxScore changes.
     pub index_only_block_max_wand: Latency,
+    /// The index-only pass with MaxScore's bounds per segment instead of per window: what the
+    /// windows change.
+    pub index_only_segment_bounds: Latency,
+    /// Index-only passes (top 10, top 300) with MaxScore's windows of `1 << shift` documents,
+    /// for the shifts `--window-shifts` asks for.
+    pub index_only_windows: Vec<(u32, Latency, Latency)>,
     /// The index alone asked for the top 300, as a hybrid search for the top 100 asks it
     /// (MaxScore).
     pub index_only_top300: Latency,
@@ -60,7 +66,12 @@ fn open_hub(data_dir: &Path) -> anyhow::Result<(Hub, Arc<TantivyIndex>)> {
 }
 
 /// Runs every query once to warm caches, then once more timing each search on its own.
-pub fn measure(data_dir: &Path, queries: &[Query], qrels: &Qrels) -> anyhow::Result<LatencyResult> {
+pub fn measure(
+    data_dir: &Path,
+    queries: &[Query],
+    qrels: &Qrels,
+    window_shifts: &[u32],
+) -> anyhow::Result<LatencyResult> {
     let started = Instant::now();
     let (hub, index) = open_hub(data_dir)?;
     let open_seconds = started.elapsed().as_secs_f64();
@@ -125,9 +136,21 @@ pub fn measure(data_dir: &Path, queries: &[Query], qrels: &Qrels) -> anyhow::Res
         Ok(Latency::of(&millis))
     };
     let index_only_block_max_wand = index_only(TopKAlgorithm::BlockMaxWand, TOP_K)?;
+    let index_only_segment_bounds = index_only(TopKAlgorithm::MaxScoreSegmentBounds, TOP_K)?;
     let index_only_max_score = index_only(TopKAlgorithm::MaxScore, TOP_K)?;
     let index_only_top300_block_max_wand = index_only(TopKAlgorithm::BlockMaxWand, 300)?;
     let index_only_top300 = index_only(TopKAlgorithm::MaxScore, 300)?;
+    let index_only_windows = window_shifts
+        .iter()
+        .map(|&shift| {
+            let algorithm = TopKAlgorithm::MaxScoreWindows(shift);
+            Ok((
+                shift,
+                index_only(algorithm, TOP_K)?,
+                index_only(algorithm, 300)?,
+            ))
+        })
+        .collect::<anyhow::Result<_>>()?;
     Ok(LatencyResult {
         queries: millis.len(),
         open_seconds,
@@ -136,6 +159,8 @@ pub fn measure(data_dir: &Path, queries: &[Query], qrels: &Qrels) -> anyhow::Res
         first_pass: Latency::of(&first_millis),
         index_only: index_only_max_score,
         index_only_block_max_wand,
+        index_only_segment_bounds,
+        index_only_windows,
         index_only_top300,
         index_only_top300_block_max_wand,
         ndcg_at_10: ndcg_at_10(&run, qrels),

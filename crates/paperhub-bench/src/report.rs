@@ -297,6 +297,28 @@ impl Results {
             true,
             3,
         );
+        let s = &self.latency.index_only_segment_bounds;
+        row(
+            "  index only, bounds per segment: p50",
+            Some(s.p50_ms),
+            None,
+            true,
+            3,
+        );
+        row(
+            "  index only, bounds per segment: p99",
+            Some(s.p99_ms),
+            None,
+            true,
+            3,
+        );
+        for (shift, top10, top300) in &self.latency.index_only_windows {
+            for (k, l) in [(10, top10), (300, top300)] {
+                let label = format!("  windows of 2^{shift}, top {k}");
+                row(&format!("{label}: p50"), Some(l.p50_ms), None, true, 3);
+                row(&format!("{label}: p99"), Some(l.p99_ms), None, true, 3);
+            }
+        }
         for (label, l) in [
             ("  index only, top 300", &self.latency.index_only_top300),
             (

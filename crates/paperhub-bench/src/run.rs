@@ -31,6 +31,11 @@ pub struct RunArgs {
     #[arg(long)]
     skip_ingest: bool,
 
+    /// Also time the index alone with MaxScore's windows of `1 << SHIFT` documents, for each
+    /// SHIFT listed (10 to 31; 31 is a whole segment), to compare window sizes in one run.
+    #[arg(long, value_delimiter = ',', value_name = "SHIFT")]
+    window_shifts: Vec<u32>,
+
     /// Papers per transaction passed to `paperhub ingest --batch-size` (its default if left out).
     #[arg(long)]
     batch_size: Option<usize>,
@@ -110,7 +115,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     };
 
     eprintln!("== 3/4 BM25 latency through the hub");
-    let latency = latency::measure(&data_dir, &queries, &qrels)?;
+    let latency = latency::measure(&data_dir, &queries, &qrels, &args.window_shifts)?;
     eprintln!(
         "latency: p50 {:.3} ms, p99 {:.3} ms, nDCG@10 {:.4}",
         latency.latency.p50_ms, latency.latency.p99_ms, latency.ndcg_at_10

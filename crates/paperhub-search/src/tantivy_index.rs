@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{Datelike, NaiveDate};
@@ -22,7 +22,7 @@ use tantivy::tokenizer::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use crate::maxscore::{MaxScoreQuery, TermBounds};
+use crate::maxscore::{MaxScoreQuery, TermBounds, SEGMENT_WINDOW_SHIFT, WINDOW_SHIFT};
 use crate::stem::MemoStemmer;
 use crate::{
     Filters, IndexDoc, KeywordHit, KeywordIndex, KeywordQuery, Result, SearchError, Snippet,
@@ -271,14 +271,33 @@ pub fn search_threads() -> usize {
 }
 
 /// How the best documents of a plain disjunction of words (a sentence typed or pasted as a
-/// query) are found. Both give the same ranking; they differ in the work done.
+/// query) are found. All give the same ranking; they differ in the work done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TopKAlgorithm {
-    /// MaxScore over the terms ([`MaxScoreQuery`]): the default, faster on long queries.
+    /// MaxScore over the terms ([`MaxScoreQuery`]) in windows of 8,192 documents, each scored
+    /// in bulk: the default, faster on long queries.
     #[default]
     MaxScore,
-    /// tantivy's own block-max WAND, kept so that benchmarks can compare the two in one run.
+    /// MaxScore with one bound per term and segment and the cursors merged document by
+    /// document (how it ran before windows), kept so that benchmarks can compare in one run.
+    MaxScoreSegmentBounds,
+    /// MaxScore with windows of `1 << shift` documents (13 to 31; up to 16 scored in bulk,
+    /// larger ones document by document), for benchmarks.
+    MaxScoreWindows(u32),
+    /// tantivy's own block-max WAND, kept so that benchmarks can compare in one run.
     BlockMaxWand,
+}
+
+impl TopKAlgorithm {
+    /// The window of MaxScore, as a shift; 0 for block-max WAND.
+    fn window_shift(self) -> u32 {
+        match self {
+            Self::MaxScore => WINDOW_SHIFT,
+            Self::MaxScoreSegmentBounds => SEGMENT_WINDOW_SHIFT,
+            Self::MaxScoreWindows(shift) => shift.max(1),
+            Self::BlockMaxWand => 0,
+        }
+    }
 }
 
 /// BM25 keyword index on tantivy, on disk or in RAM.
@@ -289,8 +308,9 @@ pub struct TantivyIndex {
     fields: Fields,
     parser: QueryParser,
     path: Option<PathBuf>,
-    /// Whether plain disjunctions use tantivy's block-max WAND instead of MaxScore.
-    block_max_wand: AtomicBool,
+    /// How plain disjunctions are ranked: MaxScore's window shift, or 0 for tantivy's
+    /// block-max WAND ([`TopKAlgorithm::window_shift`]).
+    top_k_window_shift: AtomicU32,
     /// MaxScore's bounds per term and segment, learnt as queries use them.
     term_bounds: Arc<TermBounds>,
 }
@@ -365,15 +385,15 @@ impl TantivyIndex {
             fields,
             parser,
             path,
-            block_max_wand: AtomicBool::new(false),
+            top_k_window_shift: AtomicU32::new(TopKAlgorithm::default().window_shift()),
             term_bounds: Arc::default(),
         })
     }
 
     /// Chooses how plain disjunctions are ranked (for benchmarks; the default is MaxScore).
     pub fn set_top_k_algorithm(&self, algorithm: TopKAlgorithm) {
-        self.block_max_wand
-            .store(algorithm == TopKAlgorithm::BlockMaxWand, Ordering::Relaxed);
+        self.top_k_window_shift
+            .store(algorithm.window_shift(), Ordering::Relaxed);
     }
 
     /// Bytes the index takes on disk (0 in RAM).
@@ -502,12 +522,14 @@ impl TantivyIndex {
         if terms.is_empty() {
             return None;
         }
-        if self.block_max_wand.load(Ordering::Relaxed) {
+        let window_shift = self.top_k_window_shift.load(Ordering::Relaxed);
+        if window_shift == 0 {
             return Some(Box::new(BooleanQuery::new_multiterms_query(terms)));
         }
         Some(Box::new(MaxScoreQuery::new(
             terms,
             self.term_bounds.clone(),
+            window_shift,
         )))
     }
 
