@@ -1,4 +1,5 @@
-//! Matrix products with few rows (a query's 10-30 tokens) on AVX-512: each weight read once.
+//! Matrix products with few rows (a query's 10-30 tokens) on AVX-512 or AVX2: each weight read
+//! once per pass.
 //!
 //! `out[rows × n] = x[rows × k] · W` with `W` stored `[k × n]` row-major. For a short query the
 //! general GEMM packs panels of the weights and works through 4-token tiles; with 20 rows there
@@ -10,29 +11,62 @@
 //! pass reads them once, front to back; read in place from the `[k × n]` layout, each step
 //! would land on another page.
 //!
+//! On a CPU with AVX2 and FMA but not AVX-512 (16 vector registers of 8 floats), each stripe
+//! is taken in two 8-column halves, with up to 12 rows' outputs in registers; the second half
+//! reads the stripe again from the core's L2 cache (a stripe is `k × 64` bytes, 24-96 KB).
+//!
 //! Sums run over the inner dimension in order, in f32, as a plain dot product would; they
-//! differ from the general GEMM's blocked sums only in rounding.
+//! differ from the general GEMM's blocked sums only in rounding, and both kernels give the
+//! same sums.
 
-/// Rows one pass keeps in registers (of the 32 vector registers: accumulators, a weight piece
-/// and room for the compiler).
+/// Rows one AVX-512 pass keeps in registers (of the 32 vector registers: accumulators, a
+/// weight piece and room for the compiler).
 const PASS_ROWS: usize = 24;
 
-/// Rows this module takes, in at most two passes over the weights (SciFact's claims are 21
-/// tokens at the median, 33 at the 90th percentile, 44 at the 99th); longer inputs go to
-/// the general GEMM.
+/// Rows one AVX2 pass keeps in registers (of 16).
+const PASS_ROWS_AVX2: usize = 12;
+
+/// Rows this module takes, in at most two AVX-512 passes over the weights (four AVX2 ones;
+/// SciFact's claims are 21 tokens at the median, 33 at the 90th percentile, 44 at the 99th);
+/// longer inputs go to the general GEMM.
 pub(crate) const MAX_ROWS: usize = 2 * PASS_ROWS;
 
-/// Whether this CPU runs the kernel (AVX-512F), decided once.
-pub(crate) fn available() -> bool {
+/// The vector instructions a kernel of this module runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Isa {
+    Avx512,
+    Avx2,
+}
+
+/// The best kernel this CPU runs, decided once.
+fn isa() -> Option<Isa> {
     #[cfg(target_arch = "x86_64")]
     {
-        static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        *AVAILABLE.get_or_init(|| std::arch::is_x86_feature_detected!("avx512f"))
+        static ISA: std::sync::OnceLock<Option<Isa>> = std::sync::OnceLock::new();
+        *ISA.get_or_init(|| {
+            if std::env::var_os("PAPERHUB_EMBED_NO_FEW_ROWS").is_some() {
+                None
+            } else if std::arch::is_x86_feature_detected!("avx512f") {
+                Some(Isa::Avx512)
+            } else if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                Some(Isa::Avx2)
+            } else {
+                None
+            }
+        })
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        false
+        None
     }
+}
+
+/// Whether this CPU runs a kernel of this module (AVX-512F, or AVX2 with FMA; the environment
+/// variable `PAPERHUB_EMBED_NO_FEW_ROWS` turns them off, for comparisons).
+pub(crate) fn available() -> bool {
+    isa().is_some()
 }
 
 /// `out[r][cols] = x[r] · W[.., cols]` for every row `r` of `x` (`[rows × k]`) and the output
@@ -49,8 +83,13 @@ pub(crate) fn product(
     assert!(available() && rows <= MAX_ROWS && x.len() == rows * k);
     assert!(weight.data.len() == k * n && out.len == rows * n);
     assert!(cols.start.is_multiple_of(16) && cols.end.is_multiple_of(16) && cols.end <= n);
+    let isa = isa().expect("invariant: asserted available above");
+    let pass_rows = match isa {
+        Isa::Avx512 => PASS_ROWS,
+        Isa::Avx2 => PASS_ROWS_AVX2,
+    };
     // Passes of about equal size (33 rows: 17 and 16).
-    let passes = rows.div_ceil(PASS_ROWS);
+    let passes = rows.div_ceil(pass_rows);
     let mut first = 0;
     for pass in 0..passes {
         let count = (rows - first) / (passes - pass);
@@ -58,19 +97,25 @@ pub(crate) fn product(
         // SAFETY: `first + count <= rows`, so the pass's output rows lie inside `out`.
         let out = unsafe { out.ptr.add(first * n) };
         macro_rules! dispatch {
-            ($($r:literal)*) => {
+            ($kernel:ident: $($r:literal)*) => {
                 match count {
                     $(
                         // SAFETY: the asserts above bound every index the kernel forms: `x` is
                         // `r × k`, the stripes hold `k × n`, `out` covers `r × n` from here, and
-                        // `cols` lies in `0..n` in whole 16-column pieces; AVX-512F is present.
-                        $r => unsafe { kernel::<$r>(x.as_ptr(), k, weight.data.as_ptr(), n, out, cols.clone()) },
+                        // `cols` lies in `0..n` in whole 16-column pieces; `isa` says the CPU
+                        // has the kernel's instructions.
+                        $r => unsafe { $kernel::<$r>(x.as_ptr(), k, weight.data.as_ptr(), n, out, cols.clone()) },
                     )*
-                    _ => unreachable!("a pass has 1 to {PASS_ROWS} rows"),
+                    _ => unreachable!("a pass has 1 to {pass_rows} rows"),
                 }
             };
         }
-        dispatch!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24);
+        match isa {
+            Isa::Avx512 => {
+                dispatch!(kernel: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24)
+            }
+            Isa::Avx2 => dispatch!(kernel_avx2: 1 2 3 4 5 6 7 8 9 10 11 12),
+        }
         first += count;
     }
 }
@@ -155,6 +200,54 @@ unsafe fn kernel<const R: usize>(
     }
 }
 
+/// # Safety
+/// As [`kernel`], with AVX2 and FMA instead of AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn kernel_avx2<const R: usize>(
+    x: *const f32,
+    k: usize,
+    w: *const f32,
+    n: usize,
+    out: *mut f32,
+    cols: std::ops::Range<usize>,
+) {
+    use std::arch::x86_64::*;
+    let mut j = cols.start;
+    while j < cols.end {
+        for half in [0, 8] {
+            let mut acc = [_mm256_setzero_ps(); R];
+            // Stripe j / 16 starts at j * k; this half at 8 more.
+            let mut piece = w.add(j * k + half);
+            for i in 0..k {
+                // SAFETY (this block): i < k, j + 16 <= n, r < R: inside `w` and `x`.
+                let weights = _mm256_loadu_ps(piece);
+                piece = piece.add(16);
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    let a = _mm256_set1_ps(*x.add(r * k + i));
+                    *acc = _mm256_fmadd_ps(weights, a, *acc);
+                }
+            }
+            for (r, acc) in acc.iter().enumerate() {
+                _mm256_storeu_ps(out.add(r * n + j + half), *acc);
+            }
+        }
+        j += 16;
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+unsafe fn kernel_avx2<const R: usize>(
+    _: *const f32,
+    _: usize,
+    _: *const f32,
+    _: usize,
+    _: *mut f32,
+    _: std::ops::Range<usize>,
+) {
+    unreachable!("AVX2 is x86-64 only and `available` says no elsewhere")
+}
+
 #[cfg(not(target_arch = "x86_64"))]
 unsafe fn kernel<const R: usize>(
     _: *const f32,
@@ -177,7 +270,7 @@ mod tests {
     #[test]
     fn equals_the_plain_product_for_every_row_count() {
         if !available() {
-            eprintln!("skipped: no AVX-512F on this machine");
+            eprintln!("skipped: neither AVX-512F nor AVX2 with FMA on this machine");
             return;
         }
         let (k, n) = (40, 64);
