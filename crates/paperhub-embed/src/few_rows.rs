@@ -110,6 +110,8 @@ pub(crate) fn product(
                 }
             };
         }
+        // `isa` is `None` off x86-64, so `available` and the assert above never let it here.
+        #[cfg(target_arch = "x86_64")]
         match isa {
             Isa::Avx512 => {
                 dispatch!(kernel: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24)
@@ -234,30 +236,6 @@ unsafe fn kernel_avx2<const R: usize>(
         }
         j += 16;
     }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-unsafe fn kernel_avx2<const R: usize>(
-    _: *const f32,
-    _: usize,
-    _: *const f32,
-    _: usize,
-    _: *mut f32,
-    _: std::ops::Range<usize>,
-) {
-    unreachable!("AVX2 is x86-64 only and `available` says no elsewhere")
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-unsafe fn kernel<const R: usize>(
-    _: *const f32,
-    _: usize,
-    _: *const f32,
-    _: usize,
-    _: *mut f32,
-    _: std::ops::Range<usize>,
-) {
-    unreachable!("AVX-512 is x86-64 only and `available` says no elsewhere")
 }
 
 #[cfg(test)]
