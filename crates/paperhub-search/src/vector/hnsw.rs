@@ -87,13 +87,15 @@ impl HnswParams {
 impl Default for HnswParams {
     /// Chosen with `paperhub-bench vectors --sweep` on 1M vectors (BENCHMARKS.md): with
     /// ef_construction 128, ef 448 and the vectors quantised by [`quantize`], recall@10
-    /// against exact search 0.982 at p99 4.3-4.9 ms on two cores (ef 512: 0.984 at p99
+    /// against exact search was 0.982 at p99 4.3-4.9 ms on two cores (ef 512: 0.984 at p99
     /// 3.7-6.9 ms on the same noisy day; with usearch's own int8 conversion ef 512 was needed
-    /// for 0.980). ef_construction 64 stopped at 0.971.
+    /// for 0.980), but 0.9783 and 0.9787 in two builds on 2026-12-02: at the line. A graph
+    /// built with ef_construction 256 (twice the build time) found 0.9853 at ef 448 and
+    /// 0.9817 at ef 384 the same day. ef_construction 64 stopped at 0.971.
     fn default() -> Self {
         Self {
             connectivity: 16,
-            expansion_add: 128,
+            expansion_add: 256,
             expansion_search: 448,
             rescore: 40,
         }
