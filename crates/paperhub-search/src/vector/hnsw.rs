@@ -90,8 +90,9 @@ impl Default for HnswParams {
     /// against exact search was 0.982 at p99 4.3-4.9 ms on two cores (ef 512: 0.984 at p99
     /// 3.7-6.9 ms on the same noisy day; with usearch's own int8 conversion ef 512 was needed
     /// for 0.980), but 0.9783 and 0.9787 in two builds on 2026-12-02: at the line. A graph
-    /// built with ef_construction 256 (twice the build time) found 0.9853 at ef 448 and
-    /// 0.9817 at ef 384 the same day. ef_construction 64 stopped at 0.971.
+    /// built with ef_construction 256 (twice the build time) found 0.9853 at ef 448 in both
+    /// of its builds that day (0.9817 and 0.9710 at ef 384). ef_construction 64 stopped at
+    /// 0.971.
     fn default() -> Self {
         Self {
             connectivity: 16,
