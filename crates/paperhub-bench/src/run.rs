@@ -32,7 +32,7 @@ pub struct RunArgs {
     skip_ingest: bool,
 
     /// Also time the index alone with MaxScore's windows of `1 << SHIFT` documents, for each
-    /// SHIFT listed (10 to 31; 31 is a whole segment), to compare window sizes in one run.
+    /// SHIFT listed (13 to 31; 31 is a whole segment), to compare window sizes in one run.
     #[arg(long, value_delimiter = ',', value_name = "SHIFT")]
     window_shifts: Vec<u32>,
 
@@ -59,6 +59,18 @@ pub struct RunArgs {
 
 /// Runs `paperhub-bench run`.
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
+    // Checked first, not after minutes of ingest.
+    let shifts = paperhub_search::TopKAlgorithm::WINDOW_SHIFTS;
+    if let Some(shift) = args.window_shifts.iter().find(|s| !shifts.contains(s)) {
+        anyhow::bail!(
+            "--window-shifts: {shift} is outside {}..={} (MaxScore keeps its bounds per {} \
+             documents; {} is a whole segment)",
+            shifts.start(),
+            shifts.end(),
+            1u32 << shifts.start(),
+            shifts.end()
+        );
+    }
     let work = &args.work_dir;
     std::fs::create_dir_all(work).with_context(|| format!("creating {}", work.display()))?;
     let corpus_path = work.join("corpus.jsonl");

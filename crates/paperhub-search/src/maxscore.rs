@@ -60,7 +60,7 @@ type Pair = (u8, u32);
 
 /// A term's bounds are kept for each block of `1 << BLOCK_SHIFT` document ids; MaxScore takes
 /// the documents in windows of one or more whole blocks.
-const BLOCK_SHIFT: u32 = 13;
+pub(crate) const BLOCK_SHIFT: u32 = 13;
 
 /// Documents per window by default: `1 << WINDOW_SHIFT` (see [`MaxScoreQuery::new`]).
 pub(crate) const WINDOW_SHIFT: u32 = 13;
@@ -147,8 +147,8 @@ fn push_frontier(max_tf: &mut [u32; 256], out: &mut Vec<Pair>) {
 /// Frontiers by segment and term.
 type Frontiers = FxHashMap<(SegmentId, Term), Arc<TermBlocks>>;
 
-/// Bytes of frontiers [`TermBounds`] keeps before it starts again (a word in every block of
-/// a million documents takes about 9 KB).
+/// Bytes of frontiers [`TermBounds`] keeps before it starts again (a term keeps a few 8-byte
+/// pairs per block of documents that holds it).
 const BOUNDS_CAPACITY_BYTES: usize = 64 << 20;
 
 /// The largest window scored in bulk (its sums take 4 bytes per document).

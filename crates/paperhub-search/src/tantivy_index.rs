@@ -22,7 +22,7 @@ use tantivy::tokenizer::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use crate::maxscore::{MaxScoreQuery, TermBounds, SEGMENT_WINDOW_SHIFT, WINDOW_SHIFT};
+use crate::maxscore::{MaxScoreQuery, TermBounds, BLOCK_SHIFT, SEGMENT_WINDOW_SHIFT, WINDOW_SHIFT};
 use crate::stem::MemoStemmer;
 use crate::{
     Filters, IndexDoc, KeywordHit, KeywordIndex, KeywordQuery, Result, SearchError, Snippet,
@@ -289,6 +289,11 @@ pub enum TopKAlgorithm {
 }
 
 impl TopKAlgorithm {
+    /// The window shifts [`TopKAlgorithm::MaxScoreWindows`] runs as asked: MaxScore keeps its
+    /// bounds per block of `1 << 13` documents, so a smaller window would be a block anyway;
+    /// 31 makes a segment one window.
+    pub const WINDOW_SHIFTS: std::ops::RangeInclusive<u32> = BLOCK_SHIFT..=SEGMENT_WINDOW_SHIFT;
+
     /// The window of MaxScore, as a shift; 0 for block-max WAND.
     fn window_shift(self) -> u32 {
         match self {
