@@ -8,7 +8,33 @@
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// Collapses every run of whitespace to one space and trims the ends.
+///
+/// ASCII text (most of what arrives) is scanned byte by byte, without decoding characters:
+/// at a million abstracts the character-by-character `split_whitespace` was 3.6% of an
+/// ingest's CPU. Other text takes the Unicode definition of whitespace.
 pub fn collapse_whitespace(s: &str) -> String {
+    if !s.is_ascii() {
+        return collapse_unicode_whitespace(s);
+    }
+    let mut out = Vec::with_capacity(s.len());
+    let mut space = false;
+    for &byte in s.as_bytes() {
+        // The ASCII characters `char::is_whitespace` accepts (vertical tab included, which
+        // `u8::is_ascii_whitespace` leaves out).
+        if matches!(byte, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r') {
+            space = !out.is_empty();
+        } else {
+            if space {
+                out.push(b' ');
+                space = false;
+            }
+            out.push(byte);
+        }
+    }
+    String::from_utf8(out).expect("invariant: ASCII in, ASCII out")
+}
+
+fn collapse_unicode_whitespace(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for word in s.split_whitespace() {
         if !out.is_empty() {
@@ -429,6 +455,13 @@ mod tests {
             let once = normalize_title(&s);
             prop_assert_eq!(normalize_title(&once), once.clone());
             prop_assert!(!once.contains("  "));
+        }
+
+        #[test]
+        fn the_ascii_scan_collapses_whitespace_as_unicode_does(
+            s in "[a-z \t\n\r\x0B\x0C.]{0,40}"
+        ) {
+            prop_assert_eq!(collapse_whitespace(&s), collapse_unicode_whitespace(&s));
         }
 
         #[test]
