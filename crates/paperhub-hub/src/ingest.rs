@@ -5,7 +5,7 @@ use paperhub_ingest::RecordError;
 use paperhub_search::IndexDoc;
 use std::sync::mpsc;
 
-use paperhub_store::{StoredPaper, UpsertOutcome};
+use paperhub_store::{BatchResult, UpsertOutcome};
 use serde::Serialize;
 
 use crate::{Hub, Result};
@@ -98,16 +98,14 @@ impl Hub {
         let batch_size = batch_size.max(1);
         std::thread::scope(|scope| {
             // One batch waits while the indexer works on another: memory stays bounded.
-            let (to_index, batches) = mpsc::sync_channel::<(Vec<StoredPaper>, u64)>(1);
+            let (to_index, batches) = mpsc::sync_channel::<BatchResult>(1);
             let indexer = scope.spawn(move || -> Result<()> {
                 // The store's sequence number of the last batch staged but not yet committed.
                 let mut pending: Option<u64> = None;
                 let mut staged = 0;
-                for (changed, seq) in batches {
-                    let docs: Vec<IndexDoc<'_>> = changed
-                        .iter()
-                        .map(|p| IndexDoc::from_paper(p.key, &p.paper))
-                        .collect();
+                for batch in batches {
+                    let seq = batch.last_seq;
+                    let docs = index_docs(&batch);
                     self.keywords.stage(&docs)?;
                     staged += docs.len();
                     pending = Some(seq);
@@ -137,7 +135,7 @@ impl Hub {
         records: impl IntoIterator<Item = std::result::Result<PaperMeta, RecordError>>,
         batch_size: usize,
         observer: &mut dyn IngestObserver,
-        to_index: &mpsc::SyncSender<(Vec<StoredPaper>, u64)>,
+        to_index: &mpsc::SyncSender<BatchResult>,
     ) -> Result<IngestSummary> {
         let mut summary = IngestSummary::default();
         let mut batch = Vec::with_capacity(batch_size);
@@ -157,9 +155,7 @@ impl Hub {
                 let result = self.store.upsert_batch(&batch)?;
                 batch.clear();
                 summary.count(&result.outcomes);
-                if !result.changed.is_empty()
-                    && to_index.send((result.changed, result.last_seq)).is_err()
-                {
+                if !result.changed.is_empty() && to_index.send(result).is_err() {
                     // The indexer stopped on an error, which ingest() reports.
                     return Ok(summary);
                 }
@@ -184,13 +180,27 @@ impl Hub {
         let result = self.store.upsert_batch(batch)?;
         summary.count(&result.outcomes);
         if !result.changed.is_empty() {
-            let docs: Vec<IndexDoc<'_>> = result
-                .changed
-                .iter()
-                .map(|p| IndexDoc::from_paper(p.key, &p.paper))
-                .collect();
-            self.keywords.index_batch(&docs, result.last_seq)?;
+            self.keywords
+                .index_batch(&index_docs(&result), result.last_seq)?;
         }
         Ok(())
     }
+}
+
+/// The index's view of the papers a store batch added or changed; those it added are marked
+/// new, so the index need not delete an earlier version of them.
+fn index_docs(batch: &BatchResult) -> Vec<IndexDoc<'_>> {
+    batch
+        .changed
+        .iter()
+        .zip(batch.added.iter().copied().chain(std::iter::repeat(false)))
+        .map(|(p, added)| {
+            let doc = IndexDoc::from_paper(p.key, &p.paper);
+            if added {
+                doc.added()
+            } else {
+                doc
+            }
+        })
+        .collect()
 }

@@ -59,6 +59,11 @@ pub struct IndexDoc<'a> {
     pub categories: &'a [String],
     /// The day the hub lists it on.
     pub day: Option<NaiveDate>,
+    /// Whether the store has only now added the paper, so that no version of it can be in the
+    /// index: staging it then skips the delete by key that replacing a paper needs (deletes
+    /// are applied to every segment at each commit, which a bulk import of new papers would
+    /// pay for a million times). False when in doubt: a delete of an absent key is harmless.
+    pub new: bool,
 }
 
 impl<'a> IndexDoc<'a> {
@@ -71,7 +76,13 @@ impl<'a> IndexDoc<'a> {
             authors: &paper.meta.authors,
             categories: &paper.meta.categories,
             day: paper.listed_on,
+            new: false,
         }
+    }
+
+    /// The same document, marked as one the store has only now added (see [`IndexDoc::new`]).
+    pub fn added(self) -> Self {
+        IndexDoc { new: true, ..self }
     }
 }
 

@@ -17,8 +17,7 @@ use tantivy::schema::{
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter,
-    TextAnalyzer, TokenStream,
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, TokenStream,
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
@@ -27,141 +26,6 @@ use crate::stem::MemoStemmer;
 use crate::{
     Filters, IndexDoc, KeywordHit, KeywordIndex, KeywordQuery, Result, SearchError, Snippet,
 };
-
-/// The Snowball project's English stop words (snowballstem.org, `english.stop`), less the
-/// contractions the tokenizer splits anyway: the words that carry no topic. Lucene's shorter
-/// default list (33 words) leaves `have`, `which`, `between`, `during`… in every query, where
-/// they cost time and rank nothing.
-const STOP_WORDS: &[&str] = &[
-    "i",
-    "me",
-    "my",
-    "myself",
-    "we",
-    "our",
-    "ours",
-    "ourselves",
-    "you",
-    "your",
-    "yours",
-    "yourself",
-    "yourselves",
-    "he",
-    "him",
-    "his",
-    "himself",
-    "she",
-    "her",
-    "hers",
-    "herself",
-    "it",
-    "its",
-    "itself",
-    "they",
-    "them",
-    "their",
-    "theirs",
-    "themselves",
-    "what",
-    "which",
-    "who",
-    "whom",
-    "this",
-    "that",
-    "these",
-    "those",
-    "am",
-    "is",
-    "are",
-    "was",
-    "were",
-    "be",
-    "been",
-    "being",
-    "have",
-    "has",
-    "had",
-    "having",
-    "do",
-    "does",
-    "did",
-    "doing",
-    "would",
-    "should",
-    "could",
-    "ought",
-    "cannot",
-    "a",
-    "an",
-    "the",
-    "and",
-    "but",
-    "if",
-    "or",
-    "because",
-    "as",
-    "until",
-    "while",
-    "of",
-    "at",
-    "by",
-    "for",
-    "with",
-    "about",
-    "against",
-    "between",
-    "into",
-    "through",
-    "during",
-    "before",
-    "after",
-    "above",
-    "below",
-    "to",
-    "from",
-    "up",
-    "down",
-    "in",
-    "out",
-    "on",
-    "off",
-    "over",
-    "under",
-    "again",
-    "further",
-    "then",
-    "once",
-    "here",
-    "there",
-    "when",
-    "where",
-    "why",
-    "how",
-    "all",
-    "any",
-    "both",
-    "each",
-    "few",
-    "more",
-    "most",
-    "other",
-    "some",
-    "such",
-    "no",
-    "nor",
-    "not",
-    "only",
-    "own",
-    "same",
-    "so",
-    "than",
-    "too",
-    "very",
-    // Not a word: what the tokenizer leaves of the possessive `'s` ("Alzheimer's disease"),
-    // matching half the abstracts. Dropping it: SciFact keyword recall@100 0.9264 -> 0.9283,
-    // nDCG@10 0.7016 -> 0.7014 (`paperhub-bench quality`).
-    "s",
-];
 
 /// English words: lower-cased, accents folded, stop words dropped, stemmed.
 const ENGLISH: &str = "paperhub_en";
@@ -215,9 +79,6 @@ fn register_tokenizers(index: &Index) {
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(StopWordFilter::remove(
-            STOP_WORDS.iter().map(|w| (*w).to_owned()),
-        ))
         .filter(MemoStemmer)
         .build();
     let names = TextAnalyzer::builder(SimpleTokenizer::default())
@@ -597,7 +458,9 @@ impl KeywordIndex for TantivyIndex {
         self.with_writer(|writer| {
             let staged = (|| -> Result<()> {
                 for doc in docs {
-                    writer.delete_term(Term::from_field_u64(f.key, doc.key));
+                    if !doc.new {
+                        writer.delete_term(Term::from_field_u64(f.key, doc.key));
+                    }
                     let mut d = TantivyDocument::new();
                     d.add_u64(f.key, doc.key);
                     d.add_text(f.text, doc.title);
@@ -770,8 +633,16 @@ impl KeywordIndex for TantivyIndex {
         self.with_writer(|writer| {
             // No background merge may take a segment these merges need.
             writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
-            for (_, group) in groups.iter().filter(|g| g.1.len() > 1) {
-                writer.merge(group).wait()?;
+            // All merges at once: each runs on a merge thread of its own, so the cores share
+            // them (one after the other, the last ingest of 1M papers spent seconds on one
+            // core while the other waited).
+            let merges: Vec<_> = groups
+                .iter()
+                .filter(|g| g.1.len() > 1)
+                .map(|(_, group)| writer.merge(group))
+                .collect();
+            for merge in merges {
+                merge.wait()?;
             }
             Ok(())
         })?;
@@ -837,6 +708,7 @@ mod tests {
                 authors: au,
                 categories: c,
                 day: Some(*day),
+                new: true,
             })
             .collect();
         index.index_batch(&batch, 3).unwrap();
@@ -921,6 +793,7 @@ mod tests {
             authors: &authors,
             categories: &cats,
             day: None,
+            new: false,
         };
         index.index_batch(&[doc], 4).unwrap();
         assert_eq!(index.num_docs().unwrap(), 3);
@@ -941,6 +814,7 @@ mod tests {
                 authors: &authors,
                 categories: &cats,
                 day: None,
+                new: true,
             };
             index.index_batch(&[doc], key).unwrap();
         }

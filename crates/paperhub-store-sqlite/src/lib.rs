@@ -260,6 +260,7 @@ impl PaperStore for SqliteStore {
                     std::collections::hash_map::Entry::Vacant(e) => {
                         e.insert(result.changed.len());
                         result.changed.push(stored);
+                        result.added.push(outcome == UpsertOutcome::Added);
                     }
                 }
             }

@@ -216,6 +216,11 @@ pub fn upserting_twice_adds_once_then_changes_nothing(store: &dyn PaperStore) {
         vec![UpsertOutcome::Added, UpsertOutcome::Added]
     );
     assert_eq!(first.changed.len(), 2);
+    assert_eq!(
+        first.added,
+        vec![true, true],
+        "both papers are new to the store"
+    );
     let second = store.upsert_batch(&batch).unwrap();
     assert_eq!(
         second.outcomes,
@@ -240,6 +245,7 @@ pub fn a_newer_version_updates_and_keeps_the_id(store: &dyn PaperStore) {
         .unwrap();
     assert_eq!(v2.outcomes, vec![UpsertOutcome::Updated]);
     assert_eq!(v2.changed[0].paper.id.as_str(), "2402.13616");
+    assert_eq!(v2.added, vec![false], "an update is not an addition");
     let v1_again = store
         .upsert_batch(&[arxiv("2402.13616v1", "YOLOv9 draft")])
         .unwrap();

@@ -62,6 +62,9 @@ pub struct BatchResult {
     pub outcomes: Vec<UpsertOutcome>,
     /// The papers the batch added or changed, as now stored.
     pub changed: Vec<StoredPaper>,
+    /// For each paper of `changed`, whether this batch added it (it was not stored before,
+    /// so no index can hold an earlier version of it).
+    pub added: Vec<bool>,
     /// The store's last sequence number after the batch.
     pub last_seq: u64,
 }

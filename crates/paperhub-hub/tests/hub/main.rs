@@ -69,6 +69,35 @@ fn an_ingest_ends_with_store_and_index_at_the_same_change() {
     assert_eq!(search(&p.hub, "paper 7")[0], "2401.00007");
 }
 
+/// New papers are indexed without deleting an earlier version by key (there is none), but a
+/// paper changed later, in the same batch or in a later ingest, still replaces its old
+/// version: one document per paper, found by its new words only.
+#[test]
+fn a_changed_paper_replaces_its_indexed_version_in_the_same_and_a_later_ingest() {
+    let p = parts();
+    let first = vec![
+        Ok(paper("2401.00001v1", "Quokka draft", "Marsupials.")),
+        Ok(paper("2401.00002v1", "Wombat draft", "Burrows.")),
+        // The same paper again in the same batch, newer: stored and indexed once, as it ends.
+        Ok(paper("2401.00002v2", "Wombat final", "Burrows.")),
+    ];
+    let summary = p.hub.ingest(first, 10, &mut NoObserver).unwrap();
+    assert_eq!((summary.added, summary.updated), (2, 1));
+    // Only the first paper's title still says "draft": the second's was replaced in-batch.
+    assert_eq!(search(&p.hub, "draft"), vec!["2401.00001"]);
+    let second = vec![Ok(paper("2401.00001v2", "Quokka revised", "Marsupials."))];
+    let summary = p.hub.ingest(second, 10, &mut NoObserver).unwrap();
+    assert_eq!((summary.added, summary.updated), (0, 1));
+    assert!(
+        search(&p.hub, "draft").is_empty(),
+        "the old titles are gone"
+    );
+    assert_eq!(search(&p.hub, "quokka"), vec!["2401.00001"]);
+    assert_eq!(search(&p.hub, "wombat"), vec!["2401.00002"]);
+    let stats = p.hub.stats().unwrap();
+    assert_eq!((stats.store.papers, stats.indexed), (2, 2));
+}
+
 /// Two writers at once (two ingests on clones of one hub, as two requests of a server would
 /// run). The index records the store's change number with each commit; unserialised, a
 /// second ingest that runs between the first one's last store batch and its index commit
