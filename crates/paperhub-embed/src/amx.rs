@@ -3,17 +3,19 @@
 //! A short query spends nearly all of its forward pass in four matrix products per layer, and
 //! for 20 rows those are bound by reading the weights (84 MB of f32 per query), not by
 //! arithmetic. AMX (Sapphire Rapids and later) multiplies 16x32 by 32x16 bf16 tiles into a
-//! 16x16 f32 tile in one instruction, and bf16 weights are half the bytes.
+//! 16x16 f32 tile in one instruction.
 //!
-//! Weights are rounded to bf16 once, at load, and laid out as the tile instruction reads them
-//! ([`PackedWeight`]). Activations are split per product into two bf16 parts, `x = hi + lo`
-//! (`hi` the rounded value, `lo` the rounding error, rounded), and both parts are multiplied by
-//! the weights: the product then carries the weights' rounding only, not the activations'.
-//! Plain bf16 activations were faster (a query in 1.5 ms instead of 2.5) but moved the vectors
-//! enough to cost SciFact nDCG@10 0.0009 in search by meaning (0.6593 against
-//! sentence-transformers' 0.6602); with the split it is 0.6602, the same as f32. Every product
-//! accumulates in f32 over the whole inner dimension. Measured by `paperhub-bench embed` and
-//! `paperhub-bench quality` (BENCHMARKS.md).
+//! Weights and activations are each split into two bf16 parts, `x = hi + lo` (`hi` the
+//! rounded value, `lo` the rounding error, rounded): weights once, at load, laid out as the
+//! tile instruction reads them ([`PackedWeight`]); activations per product. Each product sums
+//! three tile products, `a_lo·W_hi + a_hi·W_hi + a_hi·W_lo`, leaving out only `a_lo·W_lo`
+//! (about 2^-16 of the product), and accumulates in f32 over the whole inner dimension.
+//! Measured on SciFact (`paperhub-bench quality`, BENCHMARKS.md): with plain bf16 activations
+//! search by meaning lost nDCG@10 0.0009 against sentence-transformers (0.6593 against
+//! 0.6602), with split activations and bf16 weights 2.3e-5 (0.66022 against 0.66024); with
+//! the weights split too it equals sentence-transformers and paperhub's own f32 path to the
+//! last digit. The third product costs about 10% of document throughput (53.9-56.5 against
+//! 61.9-62.5 documents/s at batch 32, still 1.6x PyTorch) and 0.6-1 ms per query.
 //!
 //! Used only where the CPU has AMX-BF16 and the kernel grants this process the tile state
 //! ([`available`]); everywhere else, and with `PAPERHUB_EMBED_F32=1`, the model runs in f32.
@@ -71,7 +73,10 @@ fn detect() -> bool {
 pub(crate) struct PackedWeight {
     k: usize,
     n: usize,
+    /// The weights rounded to bf16.
     data: Vec<u16>,
+    /// Their rounding errors, rounded to bf16, in the same layout.
+    low: Vec<u16>,
 }
 
 impl PackedWeight {
@@ -80,19 +85,29 @@ impl PackedWeight {
         assert!(k.is_multiple_of(TILE_K) && n.is_multiple_of(COL_BLOCK) && weight_t.len() == k * n);
         let blocks_k = k / TILE_K;
         let mut data = vec![0u16; k * n];
+        let mut low = vec![0u16; k * n];
         for (row, values) in weight_t.chunks_exact(n).enumerate() {
             let (b, within) = (row / TILE_K, row % TILE_K);
             for (col, &value) in values.iter().enumerate() {
                 let (j, c) = (col / TILE_ROWS, col % TILE_ROWS);
                 let block = (j * blocks_k + b) * TILE_ROWS * TILE_K;
-                data[block + (within / 2) * TILE_K + c * 2 + within % 2] = bf16(value);
+                let at = block + (within / 2) * TILE_K + c * 2 + within % 2;
+                (data[at], low[at]) = split(value);
             }
         }
-        PackedWeight { k, n, data }
+        PackedWeight { k, n, data, low }
+    }
+
+    fn offset(&self, j: usize, b: usize) -> usize {
+        (j * (self.k / TILE_K) + b) * TILE_ROWS * TILE_K
     }
 
     fn block(&self, j: usize, b: usize) -> *const u16 {
-        self.data[(j * (self.k / TILE_K) + b) * TILE_ROWS * TILE_K..].as_ptr()
+        self.data[self.offset(j, b)..].as_ptr()
+    }
+
+    fn low_block(&self, j: usize, b: usize) -> *const u16 {
+        self.low[self.offset(j, b)..].as_ptr()
     }
 }
 
@@ -101,6 +116,13 @@ impl PackedWeight {
 fn bf16(x: f32) -> u16 {
     let bits = x.to_bits();
     (bits.wrapping_add(0x7FFF + ((bits >> 16) & 1)) >> 16) as u16
+}
+
+/// `x` as two bf16 parts, `x ≈ hi + lo`: `hi` the rounded value, `lo` the rounding error,
+/// rounded (together 16 bits of mantissa, against f32's 24).
+fn split(x: f32) -> (u16, u16) {
+    let hi = bf16(x);
+    (hi, bf16(x - f32::from_bits(u32::from(hi) << 16)))
 }
 
 /// `out[rows × n] = x[rows × k] · W` with `W` packed by [`PackedWeight::new`]; blocks of 32
@@ -118,8 +140,7 @@ pub(crate) fn matmul(x: &[f32], weight: &PackedWeight, out: &mut [f32], parallel
         // The activations of 32 rows as two bf16 parts, `hi + lo`, rows past the end zeros.
         let (hi, lo) = a.split_at_mut(ROW_BLOCK * k);
         for ((hi, lo), &from) in hi.iter_mut().zip(lo.iter_mut()).zip(x) {
-            *hi = bf16(from);
-            *lo = bf16(from - f32::from_bits(u32::from(*hi) << 16));
+            (*hi, *lo) = split(from);
         }
         hi[x.len()..].fill(0);
         lo[x.len()..].fill(0);
@@ -172,9 +193,10 @@ const CONFIG: TileConfig = {
     }
 };
 
-/// 32 rows: `c[32 × n] = (a_hi + a_lo)[32 × k] · W`. Tiles 0-3 accumulate the four 16x16
-/// quarters of a 32x32 output block, tiles 4-5 hold two row tiles of `a_hi` then of `a_lo`,
-/// tiles 6-7 two column tiles of `W`.
+/// 32 rows: `c[32 × n] = (a_hi + a_lo)[32 × k] · (W_hi + W_lo)`, less the smallest term
+/// `a_lo · W_lo`. Tiles 0-3 accumulate the four 16x16 quarters of a 32x32 output block, tiles
+/// 4-5 hold two row tiles of `a_hi` or of `a_lo`, tiles 6-7 two column tiles of `W_hi` or of
+/// `W_lo`.
 ///
 /// # Safety
 /// `a` holds the high then the low parts of 32 rows of `weight.k` bf16 values, `c` points to
@@ -201,19 +223,26 @@ unsafe fn kernel(a: &[u16], weight: &PackedWeight, c: *mut f32, n: usize) {
                 options(nostack, nomem)
             );
             for b in 0..k / TILE_K {
-                // The high parts of the activations, then the low parts, times the same
-                // weight tiles.
+                // The low parts of the activations times the high parts of the weights, the
+                // high parts of both, then the high parts of the activations times the low
+                // parts of the weights: smallest terms first.
                 asm!(
                     "tileloadd tmm6, [{w0} + {sw}*1]",
                     "tileloadd tmm7, [{w1} + {sw}*1]",
+                    "tileloadd tmm4, [{l0} + {sa}*1]",
+                    "tileloadd tmm5, [{l1} + {sa}*1]",
+                    "tdpbf16ps tmm0, tmm4, tmm6",
+                    "tdpbf16ps tmm1, tmm4, tmm7",
+                    "tdpbf16ps tmm2, tmm5, tmm6",
+                    "tdpbf16ps tmm3, tmm5, tmm7",
                     "tileloadd tmm4, [{a0} + {sa}*1]",
                     "tileloadd tmm5, [{a1} + {sa}*1]",
                     "tdpbf16ps tmm0, tmm4, tmm6",
                     "tdpbf16ps tmm1, tmm4, tmm7",
                     "tdpbf16ps tmm2, tmm5, tmm6",
                     "tdpbf16ps tmm3, tmm5, tmm7",
-                    "tileloadd tmm4, [{l0} + {sa}*1]",
-                    "tileloadd tmm5, [{l1} + {sa}*1]",
+                    "tileloadd tmm6, [{v0} + {sw}*1]",
+                    "tileloadd tmm7, [{v1} + {sw}*1]",
                     "tdpbf16ps tmm0, tmm4, tmm6",
                     "tdpbf16ps tmm1, tmm4, tmm7",
                     "tdpbf16ps tmm2, tmm5, tmm6",
@@ -224,6 +253,8 @@ unsafe fn kernel(a: &[u16], weight: &PackedWeight, c: *mut f32, n: usize) {
                     l1 = in(reg) a.as_ptr().add((ROW_BLOCK + TILE_ROWS) * k + b * TILE_K),
                     w0 = in(reg) weight.block(2 * j, b),
                     w1 = in(reg) weight.block(2 * j + 1, b),
+                    v0 = in(reg) weight.low_block(2 * j, b),
+                    v1 = in(reg) weight.low_block(2 * j + 1, b),
                     sa = in(reg) a_stride,
                     sw = in(reg) tile_stride,
                     options(nostack, readonly)
@@ -285,6 +316,40 @@ mod tests {
                         let expected: f32 = (0..k).map(|i| x[r * k + i] * weight[i * n + c]).sum();
                         assert_eq!(out[r * n + c], expected, "rows {rows}, ({r}, {c})");
                     }
+                }
+            }
+        }
+    }
+
+    /// Weights with a low part (halves plus a multiple of 2^-12) times activations that bf16
+    /// holds exactly (halves): the product needs the weights' low part, and f32 holds every
+    /// term and sum exactly, so the tile product must equal the plain one exactly. With the
+    /// weights rounded to bf16 alone it would be off by the 2^-12 terms.
+    #[test]
+    fn tile_product_keeps_the_weights_rounding_error() {
+        if !available() {
+            eprintln!("skipped: no AMX-BF16 on this machine");
+            return;
+        }
+        let (k, n) = (64, 64);
+        let weight: Vec<f32> = (0..k * n)
+            .map(|i| ((i * 7 + 3) % 9) as f32 * 0.5 - 2.0 + (i % 5) as f32 / 4096.0)
+            .collect();
+        assert!(
+            weight.iter().any(|&w| split(w).1 != 0),
+            "the weights have low parts"
+        );
+        let packed = PackedWeight::new(&weight, k, n);
+        for rows in [1, 32, 45] {
+            let x: Vec<f32> = (0..rows * k)
+                .map(|i| ((i * 5 + 1) % 7) as f32 * 0.5 - 1.5)
+                .collect();
+            let mut out = vec![f32::NAN; rows * n];
+            matmul(&x, &packed, &mut out, false);
+            for r in 0..rows {
+                for c in 0..n {
+                    let expected: f32 = (0..k).map(|i| x[r * k + i] * weight[i * n + c]).sum();
+                    assert_eq!(out[r * n + c], expected, "rows {rows}, ({r}, {c})");
                 }
             }
         }
