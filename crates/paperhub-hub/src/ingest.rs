@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use paperhub_store::{BatchResult, UpsertOutcome};
 use serde::Serialize;
 
-use crate::{Hub, Result};
+use crate::{Hub, Result, BULK_FRACTION};
 
 /// Papers per transaction. Large enough that commits are a small share of the time, small
 /// enough that a kill loses little work and memory stays flat.
@@ -100,22 +100,17 @@ impl Hub {
             // One batch waits while the indexer works on another: memory stays bounded.
             let (to_index, batches) = mpsc::sync_channel::<BatchResult>(1);
             let indexer = scope.spawn(move || -> Result<()> {
-                // The store's sequence number of the last batch staged but not yet committed.
-                let mut pending: Option<u64> = None;
-                let mut staged = 0;
-                for batch in batches {
-                    let seq = batch.last_seq;
-                    let docs = index_docs(&batch);
-                    self.keywords.stage(&docs)?;
-                    staged += docs.len();
-                    pending = Some(seq);
-                    if staged >= INDEX_COMMIT_PAPERS {
-                        self.keywords.commit(seq)?;
-                        (pending, staged) = (None, 0);
-                    }
+                let before = self.keywords.num_docs()?;
+                let mut bulk = false;
+                let indexed = self.index_batches(batches, before, &mut bulk);
+                if bulk {
+                    // Whatever happened, this index merges as it goes again.
+                    self.keywords.set_background_merges(true)?;
                 }
-                if let Some(seq) = pending {
-                    self.keywords.commit(seq)?;
+                indexed?;
+                if bulk {
+                    // The merges deferred while loading, all at once.
+                    self.keywords.compact(paperhub_search::search_threads())?;
                 }
                 Ok(())
             });
@@ -128,6 +123,44 @@ impl Hub {
             indexed?;
             stored
         })
+    }
+
+    /// Stages the batches in the index, committing every [`INDEX_COMMIT_PAPERS`] papers and
+    /// at the end. Once the papers staged reach 1/[`BULK_FRACTION`] of the index (`before`
+    /// documents, and these), the ingest is a bulk one, which ends compacted
+    /// ([`Hub::compact_after_ingest`]): background merges are turned off for the rest of it
+    /// (`bulk` says so), since they would merge every document several times before the
+    /// compaction merges it once more.
+    fn index_batches(
+        &self,
+        batches: mpsc::Receiver<BatchResult>,
+        before: u64,
+        bulk: &mut bool,
+    ) -> Result<()> {
+        // The store's sequence number of the last batch staged but not yet committed.
+        let mut pending: Option<u64> = None;
+        let mut staged = 0;
+        let mut total: u64 = 0;
+        for batch in batches {
+            let seq = batch.last_seq;
+            let docs = index_docs(&batch);
+            self.keywords.stage(&docs)?;
+            staged += docs.len();
+            total += docs.len() as u64;
+            pending = Some(seq);
+            if !*bulk && total.saturating_mul(BULK_FRACTION) >= before + total {
+                self.keywords.set_background_merges(false)?;
+                *bulk = true;
+            }
+            if staged >= INDEX_COMMIT_PAPERS {
+                self.keywords.commit(seq)?;
+                (pending, staged) = (None, 0);
+            }
+        }
+        if let Some(seq) = pending {
+            self.keywords.commit(seq)?;
+        }
+        Ok(())
     }
 
     fn store_batches(

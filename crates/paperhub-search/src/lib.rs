@@ -161,4 +161,9 @@ pub trait KeywordIndex: Send + Sync {
 
     /// Segments the index is made of.
     fn segments(&self) -> Result<usize>;
+
+    /// Whether segments are merged in the background as commits add them (the default). A
+    /// bulk load that ends in [`KeywordIndex::compact`] turns this off while it runs: merging
+    /// its segments as they come would merge each document several times over.
+    fn set_background_merges(&self, on: bool) -> Result<()>;
 }

@@ -653,6 +653,17 @@ impl KeywordIndex for TantivyIndex {
         Ok(self.index.searchable_segment_ids()?.len())
     }
 
+    fn set_background_merges(&self, on: bool) -> Result<()> {
+        self.with_writer(|writer| {
+            if on {
+                writer.set_merge_policy(Box::<tantivy::indexer::LogMergePolicy>::default());
+            } else {
+                writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+            }
+            Ok(())
+        })
+    }
+
     fn wait_for_merges(&self) -> Result<()> {
         let mut slot = self
             .writer

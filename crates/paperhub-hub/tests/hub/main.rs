@@ -67,6 +67,13 @@ fn an_ingest_ends_with_store_and_index_at_the_same_change() {
     assert_eq!((stats.store.papers, stats.indexed), (25, 25));
     assert_eq!(stats.indexed_seq, stats.store_seq);
     assert_eq!(search(&p.hub, "paper 7")[0], "2401.00007");
+    // A bulk ingest (all of this hub) merges in the end, not as it goes: it ends compacted,
+    // with background merges on again for what comes next.
+    assert!(p.index.segments().unwrap() <= paperhub_search::search_threads());
+    let more = (26..=30).map(|n| Ok(paper(&format!("2401.{n:05}"), "More", "Text.")));
+    p.hub.ingest(more, 1, &mut NoObserver).unwrap();
+    p.index.wait_for_merges().unwrap();
+    assert_eq!(p.hub.stats().unwrap().indexed, 30);
 }
 
 /// New papers are indexed without deleting an earlier version by key (there is none), but a
