@@ -126,8 +126,16 @@ fn split(x: f32) -> (u16, u16) {
 }
 
 /// `out[rows × n] = x[rows × k] · W` with `W` packed by [`PackedWeight::new`]; blocks of 32
-/// rows run on rayon's threads when `parallel`. Call only when [`available`].
-pub(crate) fn matmul(x: &[f32], weight: &PackedWeight, out: &mut [f32], parallel: bool) {
+/// rows run on rayon's threads when `parallel`. With `exact`, the product keeps the weights'
+/// rounding error (three tile products per block); without, it multiplies the weights
+/// rounded to bf16 (two, and half the weight bytes read). Call only when [`available`].
+pub(crate) fn matmul(
+    x: &[f32],
+    weight: &PackedWeight,
+    out: &mut [f32],
+    parallel: bool,
+    exact: bool,
+) {
     let (k, n) = (weight.k, weight.n);
     let rows = x.len() / k;
     debug_assert!(available());
@@ -146,10 +154,10 @@ pub(crate) fn matmul(x: &[f32], weight: &PackedWeight, out: &mut [f32], parallel
         lo[x.len()..].fill(0);
         if valid == ROW_BLOCK {
             // SAFETY: `a` holds 2 x 32 rows of `k`, `out` 32 rows of `n`, `weight` k x n.
-            unsafe { kernel(a, weight, out.as_mut_ptr(), n) };
+            unsafe { kernel(a, weight, out.as_mut_ptr(), n, exact) };
         } else {
             // SAFETY: as above, with `scratch` as the 32 output rows.
-            unsafe { kernel(a, weight, scratch.as_mut_ptr(), n) };
+            unsafe { kernel(a, weight, scratch.as_mut_ptr(), n, exact) };
             out.copy_from_slice(&scratch[..valid * n]);
         }
     };
@@ -202,7 +210,7 @@ const CONFIG: TileConfig = {
 /// `a` holds the high then the low parts of 32 rows of `weight.k` bf16 values, `c` points to
 /// 32 rows of `n` (= `weight.n`) writable f32 values, and [`available`] returned true.
 #[cfg(target_arch = "x86_64")]
-unsafe fn kernel(a: &[u16], weight: &PackedWeight, c: *mut f32, n: usize) {
+unsafe fn kernel(a: &[u16], weight: &PackedWeight, c: *mut f32, n: usize, exact: bool) {
     use std::arch::asm;
     let k = weight.k;
     let a_stride = k * 2;
@@ -241,24 +249,31 @@ unsafe fn kernel(a: &[u16], weight: &PackedWeight, c: *mut f32, n: usize) {
                     "tdpbf16ps tmm1, tmm4, tmm7",
                     "tdpbf16ps tmm2, tmm5, tmm6",
                     "tdpbf16ps tmm3, tmm5, tmm7",
-                    "tileloadd tmm6, [{v0} + {sw}*1]",
-                    "tileloadd tmm7, [{v1} + {sw}*1]",
-                    "tdpbf16ps tmm0, tmm4, tmm6",
-                    "tdpbf16ps tmm1, tmm4, tmm7",
-                    "tdpbf16ps tmm2, tmm5, tmm6",
-                    "tdpbf16ps tmm3, tmm5, tmm7",
                     a0 = in(reg) a.as_ptr().add(b * TILE_K),
                     a1 = in(reg) a.as_ptr().add(TILE_ROWS * k + b * TILE_K),
                     l0 = in(reg) a.as_ptr().add(ROW_BLOCK * k + b * TILE_K),
                     l1 = in(reg) a.as_ptr().add((ROW_BLOCK + TILE_ROWS) * k + b * TILE_K),
                     w0 = in(reg) weight.block(2 * j, b),
                     w1 = in(reg) weight.block(2 * j + 1, b),
-                    v0 = in(reg) weight.low_block(2 * j, b),
-                    v1 = in(reg) weight.low_block(2 * j + 1, b),
                     sa = in(reg) a_stride,
                     sw = in(reg) tile_stride,
                     options(nostack, readonly)
                 );
+                if exact {
+                    // tmm4-5 still hold the high parts of the activations.
+                    asm!(
+                        "tileloadd tmm6, [{v0} + {sw}*1]",
+                        "tileloadd tmm7, [{v1} + {sw}*1]",
+                        "tdpbf16ps tmm0, tmm4, tmm6",
+                        "tdpbf16ps tmm1, tmm4, tmm7",
+                        "tdpbf16ps tmm2, tmm5, tmm6",
+                        "tdpbf16ps tmm3, tmm5, tmm7",
+                        v0 = in(reg) weight.low_block(2 * j, b),
+                        v1 = in(reg) weight.low_block(2 * j + 1, b),
+                        sw = in(reg) tile_stride,
+                        options(nostack, readonly)
+                    );
+                }
             }
             let top = c.add(j * COL_BLOCK);
             let bottom = c.add(TILE_ROWS * n + j * COL_BLOCK);
@@ -280,7 +295,7 @@ unsafe fn kernel(a: &[u16], weight: &PackedWeight, c: *mut f32, n: usize) {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-unsafe fn kernel(_: &[u16], _: &PackedWeight, _: *mut f32, _: usize) {
+unsafe fn kernel(_: &[u16], _: &PackedWeight, _: *mut f32, _: usize, _: bool) {
     unreachable!("AMX is x86-64 only and `available` says no elsewhere")
 }
 
@@ -308,9 +323,9 @@ mod tests {
             let x: Vec<f32> = (0..rows * k)
                 .map(|i| ((i * 5 + 1) % 7) as f32 - 3.0 + (i % 3) as f32 / 4096.0)
                 .collect();
-            for parallel in [false, true] {
+            for (parallel, exact) in [(false, true), (true, true), (false, false)] {
                 let mut out = vec![f32::NAN; rows * n];
-                matmul(&x, &packed, &mut out, parallel);
+                matmul(&x, &packed, &mut out, parallel, exact);
                 for r in 0..rows {
                     for c in 0..n {
                         let expected: f32 = (0..k).map(|i| x[r * k + i] * weight[i * n + c]).sum();
@@ -345,13 +360,17 @@ mod tests {
                 .map(|i| ((i * 5 + 1) % 7) as f32 * 0.5 - 1.5)
                 .collect();
             let mut out = vec![f32::NAN; rows * n];
-            matmul(&x, &packed, &mut out, false);
+            matmul(&x, &packed, &mut out, false, true);
             for r in 0..rows {
                 for c in 0..n {
                     let expected: f32 = (0..k).map(|i| x[r * k + i] * weight[i * n + c]).sum();
                     assert_eq!(out[r * n + c], expected, "rows {rows}, ({r}, {c})");
                 }
             }
+            // Without the weights' low parts (a candidates query) it is off by their terms.
+            let mut rough = vec![f32::NAN; rows * n];
+            matmul(&x, &packed, &mut rough, false, false);
+            assert_ne!(rough, out, "rows {rows}: the weights' low parts count");
         }
     }
 

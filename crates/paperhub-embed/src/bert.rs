@@ -163,7 +163,12 @@ impl Bert {
     /// `threads` says whether this pass may use every core ([`Threads::All`], for one text or a
     /// small batch) or must stay on the calling thread ([`Threads::One`], when the caller runs
     /// several passes side by side).
-    pub(crate) fn embed(&self, sequences: &[Vec<u32>], threads: Threads) -> Vec<Vec<f32>> {
+    pub(crate) fn embed(
+        &self,
+        sequences: &[Vec<u32>],
+        threads: Threads,
+        arithmetic: Arithmetic,
+    ) -> Vec<Vec<f32>> {
         let lengths: Vec<usize> = sequences.iter().map(|s| s.len().min(MAX_TOKENS)).collect();
         let tokens: usize = lengths.iter().sum();
         if tokens == 0 {
@@ -178,12 +183,12 @@ impl Bert {
         let mut projected = vec![0.0f32; tokens * HIDDEN];
         let mut intermediate = vec![0.0f32; tokens * FFN];
         for layer in &self.layers {
-            layer.qkv_weight.apply(&x, &mut qkv, threads);
+            layer.qkv_weight.apply(&x, &mut qkv, threads, arithmetic);
             add_bias(&mut qkv, &layer.qkv_bias, threads);
             attention(&qkv, &lengths, &mut context, threads);
             layer
                 .attn_out_weight
-                .apply(&context, &mut projected, threads);
+                .apply(&context, &mut projected, threads, arithmetic);
             add_bias_residual_norm(
                 &projected,
                 &layer.attn_out_bias,
@@ -191,11 +196,13 @@ impl Bert {
                 (&layer.attn_norm_weight, &layer.attn_norm_bias),
                 threads,
             );
-            layer.ffn_in_weight.apply(&x, &mut intermediate, threads);
+            layer
+                .ffn_in_weight
+                .apply(&x, &mut intermediate, threads, arithmetic);
             add_bias_gelu(&mut intermediate, &layer.ffn_in_bias, threads);
             layer
                 .ffn_out_weight
-                .apply(&intermediate, &mut projected, threads);
+                .apply(&intermediate, &mut projected, threads, arithmetic);
             add_bias_residual_norm(
                 &projected,
                 &layer.ffn_out_bias,
@@ -278,6 +285,16 @@ impl Threads {
     }
 }
 
+/// How exactly a forward pass multiplies on AMX tiles (in f32 both are the same).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Arithmetic {
+    /// Weights and activations each split in two bf16 parts: rankings as f32's.
+    Exact,
+    /// The weights rounded to bf16 (half the bytes a product reads), for a query whose
+    /// neighbours are only candidates for a fused ranking.
+    Fast,
+}
+
 /// How one matrix product is shared among threads.
 #[derive(Debug, Clone, Copy)]
 enum Gemm {
@@ -318,7 +335,7 @@ impl Linear {
     }
 
     /// `out[rows × n] = x[rows × k] · W`.
-    fn apply(&self, x: &[f32], out: &mut [f32], threads: Threads) {
+    fn apply(&self, x: &[f32], out: &mut [f32], threads: Threads, arithmetic: Arithmetic) {
         match self {
             Linear::F32 {
                 weight_t,
@@ -328,7 +345,13 @@ impl Linear {
                 let n = weight_t.len() / k;
                 linear(x, *k, weight_t, stripes.as_ref(), out, n, threads.gemm());
             }
-            Linear::Amx(packed) => amx::matmul(x, packed, out, threads == Threads::All),
+            Linear::Amx(packed) => amx::matmul(
+                x,
+                packed,
+                out,
+                threads == Threads::All,
+                arithmetic == Arithmetic::Exact,
+            ),
         }
     }
 

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::bert::{Bert, Threads};
+use crate::bert::{Arithmetic, Bert, Threads};
 use crate::model_files::ModelFiles;
 use crate::tokenize::Tokenizer;
 
@@ -206,11 +206,11 @@ impl Embedder {
             groups.push(&sequences[start..]);
         }
         let vectors: Vec<Vec<Vec<f32>>> = if groups.len() == 1 {
-            vec![self.bert.embed(groups[0], Threads::All)]
+            vec![self.bert.embed(groups[0], Threads::All, Arithmetic::Exact)]
         } else {
             groups
                 .par_iter()
-                .map(|group| self.bert.embed(group, Threads::One))
+                .map(|group| self.bert.embed(group, Threads::One, Arithmetic::Exact))
                 .collect()
         };
         Ok(vectors.into_iter().flatten().collect())
@@ -226,6 +226,25 @@ impl Embedder {
     /// answering several queries at once does more of them per second on one thread each:
     /// splitting a 20-token pass across cores ends every matrix product on a barrier.
     pub fn embed_one_with(&self, text: &str, all_cores: bool) -> Result<Vec<f32>> {
+        self.embed_single(text, all_cores, Arithmetic::Exact)
+    }
+
+    /// Embeds a query whose neighbours are only candidates for a fused ranking (the semantic
+    /// half of a hybrid search), like [`Embedder::embed_one_with`] but, on AMX tiles, with the
+    /// weights rounded to bf16: it reads half the weight bytes, a query in about 2 ms instead
+    /// of 3 on one core. Alone it ranks a little worse (SciFact nDCG@10 of search by meaning
+    /// 0.6596 against 0.6602), fused with BM25 as well (hybrid 0.7246 either way, pages of 10
+    /// 0.7253; `paperhub-bench quality`, BENCHMARKS.md). The same as `embed_one_with` in f32.
+    pub fn embed_candidates_query(&self, text: &str, all_cores: bool) -> Result<Vec<f32>> {
+        self.embed_single(text, all_cores, Arithmetic::Fast)
+    }
+
+    fn embed_single(
+        &self,
+        text: &str,
+        all_cores: bool,
+        arithmetic: Arithmetic,
+    ) -> Result<Vec<f32>> {
         let ids = self.tokenizer.encode(text)?;
         let threads = if all_cores {
             Threads::All
@@ -234,7 +253,7 @@ impl Embedder {
         };
         Ok(self
             .bert
-            .embed(&[ids], threads)
+            .embed(&[ids], threads, arithmetic)
             .pop()
             .expect("invariant: one vector per sequence"))
     }
@@ -267,5 +286,13 @@ impl paperhub_search::Embedder for Embedder {
     fn embed_query(&self, text: &str, all_cores: bool) -> std::result::Result<Vec<f32>, String> {
         self.embed_one_with(text, all_cores)
             .map_err(|e| e.to_string())
+    }
+
+    fn embed_candidates_query(
+        &self,
+        text: &str,
+        all_cores: bool,
+    ) -> std::result::Result<Vec<f32>, String> {
+        Embedder::embed_candidates_query(self, text, all_cores).map_err(|e| e.to_string())
     }
 }

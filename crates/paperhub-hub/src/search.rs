@@ -166,10 +166,12 @@ impl Hub {
         in_flight: &InFlight<'_>,
     ) -> Result<Vec<(u64, f32)>> {
         let semantic = self.semantic()?;
-        let vector = semantic
-            .embedder
-            .embed_query(&query.text, in_flight.alone())
-            .map_err(|e| HubError::Invalid(format!("embedding the query: {e}")))?;
+        let embedder = &semantic.embedder;
+        let vector = match effort {
+            Effort::Ranked => embedder.embed_query(&query.text, in_flight.alone()),
+            Effort::Candidates => embedder.embed_candidates_query(&query.text, in_flight.alone()),
+        }
+        .map_err(|e| HubError::Invalid(format!("embedding the query: {e}")))?;
         let allowed = if query.filters.is_empty() {
             None
         } else {
@@ -190,7 +192,9 @@ impl Hub {
 enum Effort {
     /// A page shown as ranked: the index's full effort.
     Ranked,
-    /// Candidates fused with BM25's (hybrid search): an approximate index may look less hard.
+    /// Candidates fused with BM25's (hybrid search): an approximate index may look less hard,
+    /// and the model may embed the query with cheaper arithmetic
+    /// ([`paperhub_search::Embedder::embed_candidates_query`]).
     Candidates,
 }
 

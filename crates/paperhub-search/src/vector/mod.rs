@@ -34,6 +34,17 @@ pub trait Embedder: Send + Sync {
         let _ = all_cores;
         Ok(self.embed(&[text])?.remove(0))
     }
+    /// The vector of a query whose neighbours are only candidates for another ranking (the
+    /// semantic half of a hybrid search, fused with BM25's): a model may make it with cheaper
+    /// arithmetic, as long as the fused ranking is as good. The same as
+    /// [`Embedder::embed_query`] unless a model says otherwise.
+    fn embed_candidates_query(
+        &self,
+        text: &str,
+        all_cores: bool,
+    ) -> std::result::Result<Vec<f32>, String> {
+        self.embed_query(text, all_cores)
+    }
 }
 
 /// A deterministic embedder for tests: hashed lower-cased words, L2-normalised. Texts that
