@@ -326,12 +326,7 @@ mod tests {
             for (parallel, exact) in [(false, true), (true, true), (false, false)] {
                 let mut out = vec![f32::NAN; rows * n];
                 matmul(&x, &packed, &mut out, parallel, exact);
-                for r in 0..rows {
-                    for c in 0..n {
-                        let expected: f32 = (0..k).map(|i| x[r * k + i] * weight[i * n + c]).sum();
-                        assert_eq!(out[r * n + c], expected, "rows {rows}, ({r}, {c})");
-                    }
-                }
+                assert_plain_product(&x, &weight, &out, k);
             }
         }
     }
@@ -361,16 +356,22 @@ mod tests {
                 .collect();
             let mut out = vec![f32::NAN; rows * n];
             matmul(&x, &packed, &mut out, false, true);
-            for r in 0..rows {
-                for c in 0..n {
-                    let expected: f32 = (0..k).map(|i| x[r * k + i] * weight[i * n + c]).sum();
-                    assert_eq!(out[r * n + c], expected, "rows {rows}, ({r}, {c})");
-                }
-            }
+            assert_plain_product(&x, &weight, &out, k);
             // Without the weights' low parts (a candidates query) it is off by their terms.
             let mut rough = vec![f32::NAN; rows * n];
             matmul(&x, &packed, &mut rough, false, false);
             assert_ne!(rough, out, "rows {rows}: the weights' low parts count");
+        }
+    }
+
+    /// `out` is exactly `x · weight` (`x` rows of `k`, `weight` `k` rows).
+    fn assert_plain_product(x: &[f32], weight: &[f32], out: &[f32], k: usize) {
+        let (rows, n) = (x.len() / k, weight.len() / k);
+        for r in 0..rows {
+            for c in 0..n {
+                let expected: f32 = (0..k).map(|i| x[r * k + i] * weight[i * n + c]).sum();
+                assert_eq!(out[r * n + c], expected, "rows {rows}, ({r}, {c})");
+            }
         }
     }
 
