@@ -39,6 +39,9 @@ const VERSION_FILE: &str = "paperhub-index-version";
 /// Memory the writer may buffer before it flushes a segment, shared by its threads.
 const WRITER_MEMORY: usize = 256 * 1024 * 1024;
 
+/// How long opening a writer waits for the index's lock before saying another writer has it.
+const WRITER_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[derive(Clone, Copy)]
 struct Fields {
     key: Field,
@@ -292,12 +295,33 @@ impl TantivyIndex {
             .lock()
             .map_err(|_| SearchError::Corrupt("writer mutex poisoned".into()))?;
         if slot.is_none() {
-            let threads = std::thread::available_parallelism()
-                .map_or(1, |n| n.get())
-                .clamp(1, 4);
-            *slot = Some(self.index.writer_with_num_threads(threads, WRITER_MEMORY)?);
+            *slot = Some(self.new_writer()?);
         }
         f(slot.as_mut().expect("invariant: writer created above"))
+    }
+
+    /// A writer, waiting up to [`WRITER_LOCK_WAIT`] for the index's lock. The lock is a file
+    /// lock (`flock`), and a process that another thread forks (a browser, a `pip` the model
+    /// install runs) holds a copy of every open file until it execs: a writer dropped a
+    /// moment before (at the end of a compaction, say) can leave its lock held for that
+    /// long. Another process writing to the index holds it for good, and is reported after
+    /// the wait.
+    fn new_writer(&self) -> Result<IndexWriter> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 4);
+        let started = std::time::Instant::now();
+        loop {
+            match self.index.writer_with_num_threads(threads, WRITER_MEMORY) {
+                Err(tantivy::TantivyError::LockFailure(
+                    tantivy::directory::error::LockError::LockBusy,
+                    _,
+                )) if started.elapsed() < WRITER_LOCK_WAIT => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                writer => return Ok(writer?),
+            }
+        }
     }
 
     fn author_query(&self, author: &str) -> Option<Box<dyn Query>> {
@@ -811,6 +835,34 @@ mod tests {
         assert!(keys(&index, "scratch").is_empty());
         assert_eq!(keys(&index, "completely"), vec![3]);
         assert_eq!(index.indexed_seq().unwrap(), 4);
+    }
+
+    /// A writer waits for a lock that is released soon (here another index handle on the same
+    /// directory lets go of its writer after 300 ms) instead of failing at once.
+    #[test]
+    fn a_writer_waits_for_a_lock_released_a_moment_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = TantivyIndex::open(dir.path()).unwrap();
+        let second = TantivyIndex::open(dir.path()).unwrap();
+        let (authors, cats) = (vec![], vec![]);
+        let doc = |key| IndexDoc {
+            key,
+            title: "Lock",
+            abstract_text: "Waiting.",
+            authors: &authors,
+            categories: &cats,
+            day: None,
+            new: true,
+        };
+        first.stage(&[doc(1)]).unwrap();
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                first.wait_for_merges().unwrap();
+            });
+            second.index_batch(&[doc(2)], 1).unwrap();
+        });
+        assert_eq!(second.num_docs().unwrap(), 1);
     }
 
     #[test]
