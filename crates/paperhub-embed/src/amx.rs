@@ -9,7 +9,9 @@
 //! rounded value, `lo` the rounding error, rounded): weights once, at load, laid out as the
 //! tile instruction reads them ([`PackedWeight`]); activations per product. Each product sums
 //! three tile products, `a_lo·W_hi + a_hi·W_hi + a_hi·W_lo`, leaving out only `a_lo·W_lo`
-//! (about 2^-16 of the product), and accumulates in f32 over the whole inner dimension.
+//! (about 2^-16 of the product), and accumulates in f32 over the whole inner dimension. A
+//! query whose neighbours are only candidates for a fused ranking leaves out `a_hi·W_lo` as
+//! well (`exact` false in [`matmul`]: half the weight bytes read).
 //! Measured on SciFact (`paperhub-bench quality`, BENCHMARKS.md): with plain bf16 activations
 //! search by meaning lost nDCG@10 0.0009 against sentence-transformers (0.6593 against
 //! 0.6602), with split activations and bf16 weights 2.3e-5 (0.66022 against 0.66024); with

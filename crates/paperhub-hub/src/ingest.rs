@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use paperhub_store::{BatchResult, UpsertOutcome};
 use serde::Serialize;
 
-use crate::{Hub, Result, BULK_FRACTION};
+use crate::{is_bulk, Hub, Result};
 
 /// Papers per transaction. Large enough that commits are a small share of the time, small
 /// enough that a kill loses little work and memory stays flat.
@@ -126,7 +126,7 @@ impl Hub {
     }
 
     /// Stages the batches in the index, committing every [`INDEX_COMMIT_PAPERS`] papers and
-    /// at the end. Once the papers staged reach 1/[`BULK_FRACTION`] of the index (`before`
+    /// at the end. Once the papers staged reach 1/[`crate::BULK_FRACTION`] of the index (`before`
     /// documents, and these), the ingest is a bulk one, which ends compacted
     /// ([`Hub::compact_after_ingest`]): background merges are turned off for the rest of it
     /// (`bulk` says so), since they would merge every document several times before the
@@ -148,7 +148,7 @@ impl Hub {
             staged += docs.len();
             total += docs.len() as u64;
             pending = Some(seq);
-            if !*bulk && total.saturating_mul(BULK_FRACTION) >= before + total {
+            if !*bulk && is_bulk(total, before + total) {
                 self.keywords.set_background_merges(false)?;
                 *bulk = true;
             }

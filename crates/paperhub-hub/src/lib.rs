@@ -55,6 +55,11 @@ pub enum HubError {
 /// An ingest that changes at least 1/BULK_FRACTION of the hub's papers is a bulk ingest.
 pub const BULK_FRACTION: u64 = 20;
 
+/// Whether `changed` papers of an index of `total` (them included) make a bulk ingest.
+pub(crate) fn is_bulk(changed: u64, total: u64) -> bool {
+    changed.saturating_mul(BULK_FRACTION) >= total
+}
+
 /// How many changed papers the index catch-up reads from the store at a time.
 const CATCH_UP_CHUNK: usize = 5_000;
 
@@ -180,7 +185,7 @@ impl Hub {
     /// would cost more than it saves, so only the background merges are awaited.
     pub fn compact_after_ingest(&self, changed: u64) -> Result<()> {
         let total = self.keywords.num_docs()?;
-        if changed.saturating_mul(BULK_FRACTION) >= total {
+        if is_bulk(changed, total) {
             self.compact_to(paperhub_search::search_threads())
         } else {
             Ok(self.keywords.wait_for_merges()?)
