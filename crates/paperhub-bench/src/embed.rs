@@ -129,9 +129,11 @@ pub fn run(args: &EmbedArgs) -> anyhow::Result<()> {
     model.embed(&refs[..8.min(refs.len())])?;
     let batch_1 = throughput(&model, &refs, 1)?;
     let batch_32 = throughput(&model, &refs, 32)?;
-    let query = query_latency(&model, true)?;
+    let query = query_latency(&model, true, false)?;
     // What a busy server pays: one thread per query.
-    let query_one_thread = query_latency(&model, false)?;
+    let query_one_thread = query_latency(&model, false, false)?;
+    // And for the semantic half of a hybrid search (`Embedder::embed_candidates_query`).
+    let candidates_one_thread = query_latency(&model, false, true)?;
     eprintln!(
         "paperhub: batch 1 {batch_1:.1} docs/s, batch 32 {batch_32:.1} docs/s, query p50 {:.2} ms",
         query.p50_ms
@@ -226,6 +228,18 @@ pub fn run(args: &EmbedArgs) -> anyhow::Result<()> {
         None,
         false,
     );
+    row(
+        "hybrid's query p50, one thread",
+        candidates_one_thread.p50_ms,
+        None,
+        false,
+    );
+    row(
+        "hybrid's query p99, one thread",
+        candidates_one_thread.p99_ms,
+        None,
+        false,
+    );
     if let Some(b) = b {
         println!(
             "PyTorch threads: {}; versions: {}",
@@ -249,7 +263,7 @@ pub fn run(args: &EmbedArgs) -> anyhow::Result<()> {
     let results = json!({
         "texts": texts.len(),
         "mean_tokens": mean_tokens,
-        "paperhub": { "batch_1_docs_per_second": batch_1, "batch_32_docs_per_second": batch_32, "query": query, "query_one_thread": query_one_thread },
+        "paperhub": { "batch_1_docs_per_second": batch_1, "batch_32_docs_per_second": batch_32, "query": query, "query_one_thread": query_one_thread, "candidates_query_one_thread": candidates_one_thread },
         "baseline_file": b.map(|_| args.work_dir.join("embed_baseline.json")),
     });
     let path = args.work_dir.join("embed_results.json");
@@ -261,12 +275,18 @@ pub fn run(args: &EmbedArgs) -> anyhow::Result<()> {
 /// Queries embedded one after another to time them.
 const QUERY_RUNS: usize = 100;
 
-/// The latency of embedding one query, on every core or on the calling thread only.
-fn query_latency(model: &Embedder, all_cores: bool) -> anyhow::Result<Latency> {
+/// The latency of embedding one query, on every core or on the calling thread only, as search
+/// by meaning embeds it or (`candidates`) as a hybrid search does.
+fn query_latency(model: &Embedder, all_cores: bool, candidates: bool) -> anyhow::Result<Latency> {
     let mut millis = Vec::with_capacity(QUERY_RUNS);
     for i in 0..QUERY_RUNS {
+        let query = QUERIES[i % QUERIES.len()];
         let started = Instant::now();
-        model.embed_one_with(QUERIES[i % QUERIES.len()], all_cores)?;
+        if candidates {
+            model.embed_candidates_query(query, all_cores)?;
+        } else {
+            model.embed_one_with(query, all_cores)?;
+        }
         millis.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     Ok(Latency::of(&millis))

@@ -26,6 +26,8 @@ use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
+use crate::bf16::split;
+
 /// Rows (and bf16 columns) of one tile: 16 rows of 64 bytes.
 const TILE_ROWS: usize = 16;
 /// bf16 values in one tile row.
@@ -111,20 +113,6 @@ impl PackedWeight {
     fn low_block(&self, j: usize, b: usize) -> *const u16 {
         self.low[self.offset(j, b)..].as_ptr()
     }
-}
-
-/// f32 to bf16, rounding to nearest even. Activations are finite; a NaN would come out as
-/// some other value, without a panic.
-fn bf16(x: f32) -> u16 {
-    let bits = x.to_bits();
-    (bits.wrapping_add(0x7FFF + ((bits >> 16) & 1)) >> 16) as u16
-}
-
-/// `x` as two bf16 parts, `x ≈ hi + lo`: `hi` the rounded value, `lo` the rounding error,
-/// rounded (together 16 bits of mantissa, against f32's 24).
-fn split(x: f32) -> (u16, u16) {
-    let hi = bf16(x);
-    (hi, bf16(x - f32::from_bits(u32::from(hi) << 16)))
 }
 
 /// `out[rows × n] = x[rows × k] · W` with `W` packed by [`PackedWeight::new`]; blocks of 32
@@ -375,15 +363,5 @@ mod tests {
                 assert_eq!(out[r * n + c], expected, "rows {rows}, ({r}, {c})");
             }
         }
-    }
-
-    #[test]
-    fn bf16_rounds_to_nearest_even() {
-        assert_eq!(bf16(1.0), 0x3F80);
-        // 1 + 2^-8 lies halfway between 1 and 1 + 2^-7: to even, down.
-        assert_eq!(bf16(1.0 + 1.0 / 256.0), 0x3F80);
-        // 1 + 3 * 2^-8 lies halfway between 1 + 2^-7 and 1 + 2^-6: to even, up.
-        assert_eq!(bf16(1.0 + 3.0 / 256.0), 0x3F82);
-        assert_eq!(bf16(-2.5), 0xC020);
     }
 }

@@ -285,7 +285,8 @@ impl Threads {
     }
 }
 
-/// How exactly a forward pass multiplies on AMX tiles (in f32 both are the same).
+/// How exactly a forward pass multiplies: on AMX tiles, and on AVX-512 BF16 for few rows (in
+/// f32 everywhere else both are the same).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Arithmetic {
     /// Weights and activations each split in two bf16 parts: rankings as f32's.
@@ -313,6 +314,9 @@ enum Linear {
         weight_t: Vec<f32>,
         k: usize,
         stripes: Option<few_rows::Stripes>,
+        /// The weights rounded to bf16, in stripes, for a candidates query of few rows
+        /// ([`Arithmetic::Fast`]) where the CPU has AVX-512 BF16.
+        bf16_stripes: Option<few_rows::Bf16Stripes>,
     },
     /// bf16 in AMX tile blocks ([`amx::matmul`]).
     Amx(amx::PackedWeight),
@@ -326,10 +330,14 @@ impl Linear {
         } else {
             let stripes = (few_rows::available() && n.is_multiple_of(16))
                 .then(|| few_rows::Stripes::new(&weight_t, k, n));
+            let bf16_stripes =
+                (few_rows::bf16_available() && n.is_multiple_of(16) && k.is_multiple_of(2))
+                    .then(|| few_rows::Bf16Stripes::new(&weight_t, k, n));
             Linear::F32 {
                 weight_t,
                 k,
                 stripes,
+                bf16_stripes,
             }
         }
     }
@@ -341,9 +349,17 @@ impl Linear {
                 weight_t,
                 k,
                 stripes,
+                bf16_stripes,
             } => {
                 let n = weight_t.len() / k;
-                linear(x, *k, weight_t, stripes.as_ref(), out, n, threads.gemm());
+                match bf16_stripes {
+                    Some(bf16_stripes)
+                        if arithmetic == Arithmetic::Fast && x.len() / k <= few_rows::MAX_ROWS =>
+                    {
+                        linear_bf16(x, *k, bf16_stripes, out, n, threads.gemm())
+                    }
+                    _ => linear(x, *k, weight_t, stripes.as_ref(), out, n, threads.gemm()),
+                }
             }
             Linear::Amx(packed) => amx::matmul(
                 x,
@@ -424,6 +440,26 @@ fn linear(
                 );
             });
         }
+    }
+}
+
+/// `out[rows × n] = x[rows × k] · W` for a few rows, with the weights rounded to bf16
+/// ([`few_rows::product_bf16`]), split by output columns as [`linear`] splits.
+fn linear_bf16(
+    x: &[f32],
+    k: usize,
+    stripes: &few_rows::Bf16Stripes,
+    out: &mut [f32],
+    n: usize,
+    gemm: Gemm,
+) {
+    let x = few_rows::Bf16Rows::new(x, k);
+    let out = few_rows::OutColumns::new(out);
+    match gemm {
+        Gemm::Seq => few_rows::product_bf16(&x, stripes, out, 0..n),
+        Gemm::Columns(parts) => column_blocks(n, parts)
+            .into_par_iter()
+            .for_each(|cols| few_rows::product_bf16(&x, stripes, out, cols)),
     }
 }
 

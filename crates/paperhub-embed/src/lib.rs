@@ -12,6 +12,7 @@
 #[allow(unsafe_code)]
 mod amx;
 mod bert;
+mod bf16;
 #[allow(unsafe_code)]
 mod few_rows;
 pub mod install;
@@ -230,11 +231,13 @@ impl Embedder {
     }
 
     /// Embeds a query whose neighbours are only candidates for a fused ranking (the semantic
-    /// half of a hybrid search), like [`Embedder::embed_one_with`] but, on AMX tiles, with the
-    /// weights rounded to bf16: it reads half the weight bytes, a query in about 2 ms instead
-    /// of 3 on one core. Alone it ranks a little worse (SciFact nDCG@10 of search by meaning
-    /// 0.6596 against 0.6602), fused with BM25 as well (hybrid 0.7246 either way, pages of 10
-    /// 0.7253; `paperhub-bench quality`, BENCHMARKS.md). The same as `embed_one_with` in f32.
+    /// half of a hybrid search), like [`Embedder::embed_one_with`] but, on AMX tiles or with
+    /// AVX-512 BF16, with the weights rounded to bf16 (the activations still in two bf16
+    /// parts): it reads half the weight bytes, a query in about 2 ms instead of 3 on one core
+    /// with AMX. Alone it ranks a little worse (SciFact nDCG@10 of search by meaning 0.6596
+    /// against 0.6602), fused with BM25 as well (hybrid 0.7246 either way, pages of 10 0.7253;
+    /// `paperhub-bench quality`, BENCHMARKS.md). The same as `embed_one_with` on CPUs with
+    /// neither.
     pub fn embed_candidates_query(&self, text: &str, all_cores: bool) -> Result<Vec<f32>> {
         self.embed_single(text, all_cores, Arithmetic::Fast)
     }

@@ -116,6 +116,37 @@ fn long_inputs_are_truncated_at_256_tokens_and_empty_text_works() {
     assert!(model.embed(&[]).unwrap().is_empty());
 }
 
+/// The semantic half of a hybrid search embeds its query with cheaper arithmetic where the
+/// CPU allows (bf16 weights on AMX tiles, bf16 weights and activations with AVX-512 BF16): the
+/// vector must stay next to the exact one, for queries of the length people type.
+#[test]
+fn a_candidates_query_stays_next_to_the_exact_query() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let reference: Reference = serde_json::from_str(&text).unwrap();
+    let model = embedder();
+    let mut min = f32::INFINITY;
+    for abstract_text in &reference.texts {
+        // The first 12 words: a query of about 15-25 tokens.
+        let query: String = abstract_text
+            .split_whitespace()
+            .take(12)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let exact = model.embed_one_with(&query, false).unwrap();
+        let candidates = model.embed_candidates_query(&query, false).unwrap();
+        assert_eq!(candidates.len(), DIMENSIONS);
+        assert!((norm(&candidates) - 1.0).abs() < 1e-4);
+        min = min.min(cosine(&exact, &candidates));
+    }
+    println!(
+        "{}: minimum cosine of a candidates query with the exact one {min:.6}",
+        model.arithmetic()
+    );
+    assert!(min >= 0.995, "minimum cosine {min}");
+}
+
 #[test]
 fn batch_and_single_embeddings_agree() {
     let model = embedder();
