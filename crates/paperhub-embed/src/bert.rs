@@ -291,8 +291,9 @@ impl Threads {
 pub(crate) enum Arithmetic {
     /// Weights and activations each split in two bf16 parts: rankings as f32's.
     Exact,
-    /// The weights rounded to bf16 (half the bytes a product reads), for a query whose
-    /// neighbours are only candidates for a fused ranking.
+    /// For a query whose neighbours are only candidates for a fused ranking: the weights
+    /// rounded to bf16 (half the bytes a product reads) on AMX, weights and activations
+    /// rounded to bf16 with AVX-512 BF16 ([`few_rows::product_bf16`]).
     Fast,
 }
 
