@@ -476,19 +476,9 @@ mod tests {
                     OutColumns::new(&mut out),
                     16..48,
                 );
-                for r in 0..rows {
-                    for c in 0..n {
-                        let got = out[r * n + c];
-                        if (16..48).contains(&c) {
-                            let expected: f32 = (0..k)
-                                .map(|i| round(x[r * k + i]) * round(weight[i * n + c]))
-                                .sum();
-                            assert_eq!(got, expected, "rows {rows}, ({r}, {c})");
-                        } else {
-                            assert!(got.is_nan(), "rows {rows}: column {c} is not ours to write");
-                        }
-                    }
-                }
+                let rounded_x: Vec<f32> = x.iter().map(|&v| round(v)).collect();
+                let rounded_weight: Vec<f32> = weight.iter().map(|&w| round(w)).collect();
+                assert_plain_product_in_columns(&out, &rounded_x, &rounded_weight, k, 16..48);
             }
         }
     }
@@ -540,15 +530,28 @@ mod tests {
                 OutColumns::new(&mut out),
                 16..48,
             );
-            for r in 0..rows {
-                for c in 0..n {
-                    let got = out[r * n + c];
-                    if (16..48).contains(&c) {
-                        let expected: f32 = (0..k).map(|i| x[r * k + i] * weight[i * n + c]).sum();
-                        assert_eq!(got, expected, "rows {rows}, ({r}, {c})");
-                    } else {
-                        assert!(got.is_nan(), "rows {rows}: column {c} is not ours to write");
-                    }
+            assert_plain_product_in_columns(&out, &x, &weight, k, 16..48);
+        }
+    }
+
+    /// `out` is exactly `x · weight` (`x` rows of `k`, `weight` `k` rows) in the columns
+    /// `cols`, and untouched (NaN) in the others.
+    fn assert_plain_product_in_columns(
+        out: &[f32],
+        x: &[f32],
+        weight: &[f32],
+        k: usize,
+        cols: std::ops::Range<usize>,
+    ) {
+        let (rows, n) = (x.len() / k, weight.len() / k);
+        for r in 0..rows {
+            for c in 0..n {
+                let got = out[r * n + c];
+                if cols.contains(&c) {
+                    let expected: f32 = (0..k).map(|i| x[r * k + i] * weight[i * n + c]).sum();
+                    assert_eq!(got, expected, "rows {rows}, ({r}, {c})");
+                } else {
+                    assert!(got.is_nan(), "rows {rows}: column {c} is not ours to write");
                 }
             }
         }

@@ -17,12 +17,17 @@ struct Reference {
     vectors: Vec<Vec<f32>>,
 }
 
-#[test]
-fn vectors_match_sentence_transformers_for_50_real_abstracts() {
+/// 50 real abstracts and their vectors by sentence-transformers (`tests/fixtures`).
+fn reference() -> Reference {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let reference: Reference = serde_json::from_str(&text).unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn vectors_match_sentence_transformers_for_50_real_abstracts() {
+    let reference = reference();
     assert_eq!(reference.max_seq_length, MAX_TOKENS);
     assert_eq!(reference.texts.len(), 50);
     assert_eq!(reference.vectors.len(), 50);
@@ -121,10 +126,7 @@ fn long_inputs_are_truncated_at_256_tokens_and_empty_text_works() {
 /// vector must stay next to the exact one, for queries of the length people type.
 #[test]
 fn a_candidates_query_stays_next_to_the_exact_query() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let reference: Reference = serde_json::from_str(&text).unwrap();
+    let reference = reference();
     let model = embedder();
     let mut min = f32::INFINITY;
     for abstract_text in &reference.texts {
