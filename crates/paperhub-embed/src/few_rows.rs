@@ -289,7 +289,10 @@ unsafe fn round_to_bf16(x: &[f32], out: &mut [u16]) {
         let high = _mm512_loadu_ps(x.as_ptr().add(16));
         // The second operand becomes the lower 16 values.
         let rounded = _mm512_cvtne2ps_pbh(high, low);
-        _mm512_storeu_si512(out.as_mut_ptr().cast(), std::mem::transmute(rounded));
+        _mm512_storeu_si512(
+            out.as_mut_ptr().cast(),
+            std::mem::transmute::<__m512bh, __m512i>(rounded),
+        );
     }
 }
 
