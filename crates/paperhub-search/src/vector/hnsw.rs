@@ -167,8 +167,12 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> SearchError {
     SearchError::Corrupt(format!("vector index: {what} {}: {e}", path.display()))
 }
 
+/// The cores this process may use, asked once: `available_parallelism` reads the cgroup's
+/// CPU quota from files each time, and every search asks (0.5% of a hybrid search's CPU
+/// under load, in `perf`).
 fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// Search contexts usearch keeps: it fails a search when more threads search at once than it
