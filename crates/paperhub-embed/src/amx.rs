@@ -41,7 +41,7 @@ const COL_BLOCK: usize = 2 * TILE_ROWS;
 /// process the tile data state, and `PAPERHUB_EMBED_F32` is not set.
 pub(crate) fn available() -> bool {
     static AVAILABLE: OnceLock<bool> = OnceLock::new();
-    *AVAILABLE.get_or_init(|| std::env::var_os("PAPERHUB_EMBED_F32").is_none() && detect())
+    *AVAILABLE.get_or_init(|| !crate::f32_forced() && detect())
 }
 
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]

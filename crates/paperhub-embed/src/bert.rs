@@ -61,8 +61,10 @@ pub(crate) struct Bert {
 impl Bert {
     pub(crate) fn load(path: &Path, precision: Precision) -> Result<Self> {
         let amx = precision == Precision::Auto && amx::available();
+        // The bf16 copy a hybrid search's query is multiplied by, where there is no AMX.
+        let bf16 = precision == Precision::Auto && !amx && few_rows::bf16_available();
         let linear = |weight: Vec<f32>, out: usize, inner: usize| {
-            Linear::new(transpose(&weight, out, inner), inner, out, amx)
+            Linear::new(transpose(&weight, out, inner), inner, out, amx, bf16)
         };
         let bad = |reason: String| EmbedError::BadModelFile {
             path: path.to_path_buf(),
@@ -325,15 +327,14 @@ enum Linear {
 
 impl Linear {
     /// `weight_t` is `[k × n]` row-major.
-    fn new(weight_t: Vec<f32>, k: usize, n: usize, amx: bool) -> Self {
+    fn new(weight_t: Vec<f32>, k: usize, n: usize, amx: bool, bf16: bool) -> Self {
         if amx {
             Linear::Amx(amx::PackedWeight::new(&weight_t, k, n))
         } else {
             let stripes = (few_rows::available() && n.is_multiple_of(16))
                 .then(|| few_rows::Stripes::new(&weight_t, k, n));
-            let bf16_stripes =
-                (few_rows::bf16_available() && n.is_multiple_of(16) && k.is_multiple_of(2))
-                    .then(|| few_rows::Bf16Stripes::new(&weight_t, k, n));
+            let bf16_stripes = (bf16 && n.is_multiple_of(16) && k.is_multiple_of(2))
+                .then(|| few_rows::Bf16Stripes::new(&weight_t, k, n));
             Linear::F32 {
                 weight_t,
                 k,

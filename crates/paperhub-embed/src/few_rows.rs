@@ -93,8 +93,9 @@ pub(crate) fn available() -> bool {
     isa().is_some()
 }
 
-/// Whether this CPU runs [`product_bf16`]: AVX-512 BF16 besides AVX-512F (and the f32 kernels
-/// are not turned off).
+/// Whether this CPU runs [`product_bf16`]: AVX-512 BF16 besides AVX-512F (and neither the f32
+/// kernels, nor bf16 by `PAPERHUB_EMBED_NO_BF16`, nor everything but f32 by
+/// `PAPERHUB_EMBED_F32`, are turned off).
 pub(crate) fn bf16_available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
@@ -102,6 +103,7 @@ pub(crate) fn bf16_available() -> bool {
         *BF16.get_or_init(|| {
             isa() == Some(Isa::Avx512)
                 && std::env::var_os("PAPERHUB_EMBED_NO_BF16").is_none()
+                && !crate::f32_forced()
                 && std::arch::is_x86_feature_detected!("avx512bf16")
         })
     }

@@ -136,11 +136,18 @@ impl EmbedError {
 pub enum Precision {
     /// Products on AMX tiles where the CPU has them (Intel Sapphire Rapids and later): bf16
     /// weights times activations split into two bf16 parts, summed in f32; f32 elsewhere or
-    /// when `PAPERHUB_EMBED_F32` is set.
+    /// when `PAPERHUB_EMBED_F32` is set. A hybrid search's query in bf16 where the CPU has
+    /// AVX-512 BF16 ([`Embedder::embed_candidates_query`]).
     #[default]
     Auto,
-    /// f32 everywhere.
+    /// f32 everywhere, for every query.
     F32,
+}
+
+/// Whether `PAPERHUB_EMBED_F32` asks for f32 everywhere (as [`Precision::F32`]), read once.
+pub(crate) fn f32_forced() -> bool {
+    static FORCED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *FORCED.get_or_init(|| std::env::var_os("PAPERHUB_EMBED_F32").is_some())
 }
 
 /// The loaded model: tokenizer and weights, ready to embed texts from any number of threads.
