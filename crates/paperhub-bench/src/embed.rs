@@ -134,6 +134,11 @@ pub fn run(args: &EmbedArgs) -> anyhow::Result<()> {
     let query_one_thread = query_latency(&model, false, false)?;
     // And for the semantic half of a hybrid search (`Embedder::embed_candidates_query`).
     let candidates_one_thread = query_latency(&model, false, true)?;
+    // Hybrid searches running at the same time share one pass (`embed_candidates_queries`).
+    let batched: Vec<(usize, f64)> = [1, 2, 4, paperhub_embed::QUERY_BATCH]
+        .into_iter()
+        .map(|n| Ok((n, batched_candidates(&model, n)?)))
+        .collect::<anyhow::Result<_>>()?;
     eprintln!(
         "paperhub: batch 1 {batch_1:.1} docs/s, batch 32 {batch_32:.1} docs/s, query p50 {:.2} ms",
         query.p50_ms
@@ -240,6 +245,14 @@ pub fn run(args: &EmbedArgs) -> anyhow::Result<()> {
         None,
         false,
     );
+    for &(n, ms) in &batched {
+        row(
+            &format!("hybrid's queries {n} a pass, ms each"),
+            ms,
+            None,
+            false,
+        );
+    }
     if let Some(b) = b {
         println!(
             "PyTorch threads: {}; versions: {}",
@@ -263,7 +276,8 @@ pub fn run(args: &EmbedArgs) -> anyhow::Result<()> {
     let results = json!({
         "texts": texts.len(),
         "mean_tokens": mean_tokens,
-        "paperhub": { "batch_1_docs_per_second": batch_1, "batch_32_docs_per_second": batch_32, "query": query, "query_one_thread": query_one_thread, "candidates_query_one_thread": candidates_one_thread },
+        "paperhub": { "batch_1_docs_per_second": batch_1, "batch_32_docs_per_second": batch_32, "query": query, "query_one_thread": query_one_thread, "candidates_query_one_thread": candidates_one_thread,
+            "candidates_queries_per_pass_ms_each": batched.iter().map(|(n, ms)| json!({ "queries": n, "ms_each": ms })).collect::<Vec<_>>() },
         "baseline_file": b.map(|_| args.work_dir.join("embed_baseline.json")),
     });
     let path = args.work_dir.join("embed_results.json");
@@ -290,4 +304,19 @@ fn query_latency(model: &Embedder, all_cores: bool, candidates: bool) -> anyhow:
         millis.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     Ok(Latency::of(&millis))
+}
+
+/// The mean time per query of embedding hybrid searches' queries `n` at a time in one pass on
+/// the calling thread (`Embedder::embed_candidates_queries`), over [`QUERY_RUNS`] queries
+/// at least, after one warm-up pass.
+fn batched_candidates(model: &Embedder, n: usize) -> anyhow::Result<f64> {
+    let batch =
+        |i: usize| -> Vec<&str> { (0..n).map(|j| QUERIES[(i + j) % QUERIES.len()]).collect() };
+    model.embed_candidates_queries(&batch(0))?;
+    let passes = QUERY_RUNS.div_ceil(n);
+    let started = Instant::now();
+    for p in 0..passes {
+        model.embed_candidates_queries(&batch(p * n))?;
+    }
+    Ok(started.elapsed().as_secs_f64() * 1000.0 / (passes * n) as f64)
 }

@@ -119,6 +119,10 @@ impl PackedWeight {
 /// rows run on rayon's threads when `parallel`. With `exact`, the product keeps the weights'
 /// rounding error (three tile products per block); without, it multiplies the weights
 /// rounded to bf16 (two, and half the weight bytes read). Call only when [`available`].
+///
+/// On one thread, up to [`BLOCKS_PER_PASS`] blocks of 32 rows share one pass over the weights
+/// (see [`kernel`]): a batch of queries reads the weights from memory once, not once per 32
+/// rows. Each output value is the same sum in the same order either way.
 pub(crate) fn matmul(
     x: &[f32],
     weight: &PackedWeight,
@@ -130,38 +134,62 @@ pub(crate) fn matmul(
     let rows = x.len() / k;
     debug_assert!(available());
     debug_assert_eq!(out.len(), rows * n);
-    // Buffers for one block of 32 rows, reused from block to block (for k = 1536 the
-    // activations alone are 192 KB, which malloc would map and unmap every time).
-    let buffers = || (vec![0u16; 2 * ROW_BLOCK * k], vec![0f32; ROW_BLOCK * n]);
-    let block = |(a, scratch): &mut (Vec<u16>, Vec<f32>), (x, out): (&[f32], &mut [f32])| {
+    let parallel = parallel && rows > ROW_BLOCK;
+    let pass_rows = if parallel {
+        ROW_BLOCK
+    } else {
+        rows.div_ceil(ROW_BLOCK).clamp(1, BLOCKS_PER_PASS) * ROW_BLOCK
+    };
+    // Buffers for one pass, reused from pass to pass (for k = 1536 the activations of 32 rows
+    // alone are 192 KB, which malloc would map and unmap every time).
+    let buffers = || (vec![0u16; 2 * pass_rows * k], vec![0f32; pass_rows * n]);
+    let pass = |(a, scratch): &mut (Vec<u16>, Vec<f32>), (x, out): (&[f32], &mut [f32])| {
         let valid = x.len() / k;
-        // The activations of 32 rows as two bf16 parts, `hi + lo`, rows past the end zeros.
-        let (hi, lo) = a.split_at_mut(ROW_BLOCK * k);
-        for ((hi, lo), &from) in hi.iter_mut().zip(lo.iter_mut()).zip(x) {
-            (*hi, *lo) = split(from);
+        let blocks = valid.div_ceil(ROW_BLOCK);
+        // Each block of 32 rows as two bf16 parts, `hi` then `lo`, rows past the end zeros.
+        for (x, a) in x
+            .chunks(ROW_BLOCK * k)
+            .zip(a.chunks_exact_mut(2 * ROW_BLOCK * k))
+        {
+            let (hi, lo) = a.split_at_mut(ROW_BLOCK * k);
+            for ((hi, lo), &from) in hi.iter_mut().zip(lo.iter_mut()).zip(x) {
+                (*hi, *lo) = split(from);
+            }
+            hi[x.len()..].fill(0);
+            lo[x.len()..].fill(0);
         }
-        hi[x.len()..].fill(0);
-        lo[x.len()..].fill(0);
-        if valid == ROW_BLOCK {
-            // SAFETY: `a` holds 2 x 32 rows of `k`, `out` 32 rows of `n`, `weight` k x n.
-            unsafe { kernel(a, weight, out.as_mut_ptr(), n, exact) };
+        let a = &a[..blocks * 2 * ROW_BLOCK * k];
+        if valid == blocks * ROW_BLOCK {
+            // SAFETY: `a` holds `blocks` blocks of 2 x 32 rows of `k`, `out` 32 * `blocks`
+            // rows of `n`, `weight` k x n.
+            unsafe { kernel(a, blocks, weight, out.as_mut_ptr(), n, exact) };
         } else {
-            // SAFETY: as above, with `scratch` as the 32 output rows.
-            unsafe { kernel(a, weight, scratch.as_mut_ptr(), n, exact) };
+            // SAFETY: as above, with `scratch` (at least 32 * `blocks` rows) as the output.
+            unsafe { kernel(a, blocks, weight, scratch.as_mut_ptr(), n, exact) };
             out.copy_from_slice(&scratch[..valid * n]);
         }
     };
-    let blocks = x.chunks(ROW_BLOCK * k).zip(out.chunks_mut(ROW_BLOCK * n));
-    if parallel && rows > ROW_BLOCK {
-        blocks
+    let passes = x.chunks(pass_rows * k).zip(out.chunks_mut(pass_rows * n));
+    if parallel {
+        passes
             .collect::<Vec<_>>()
             .into_par_iter()
-            .for_each_init(buffers, block);
+            .for_each_init(buffers, pass);
     } else {
         let mut reused = buffers();
-        blocks.for_each(|b| block(&mut reused, b));
+        passes.for_each(|p| pass(&mut reused, p));
     }
 }
+
+/// Blocks of 32 rows that share one pass over the weights on one thread. A pass keeps one
+/// column block of the weights (k x 32 bf16: 24 KB for k = 384, 96 KB for k = 1536) in the
+/// core's cache while it multiplies every row block, so the weights are read from memory once
+/// per pass, and the activations of the pass (at most 768 KB as two bf16 parts for
+/// k = 1536) stay in L2 across column blocks.
+const BLOCKS_PER_PASS: usize = 4;
+
+/// Rows one pass over the weights multiplies on one thread.
+pub(crate) const PASS_ROWS: usize = BLOCKS_PER_PASS * ROW_BLOCK;
 
 /// The tile configuration: palette 1, tiles 0-7 of 16 rows x 64 bytes.
 #[repr(C, align(64))]
@@ -191,101 +219,116 @@ const CONFIG: TileConfig = {
     }
 };
 
-/// 32 rows: `c[32 × n] = (a_hi + a_lo)[32 × k] · (W_hi + W_lo)`, less the smallest term
-/// `a_lo · W_lo`. Tiles 0-3 accumulate the four 16x16 quarters of a 32x32 output block, tiles
-/// 4-5 hold two row tiles of `a_hi` or of `a_lo`, tiles 6-7 two column tiles of `W_hi` or of
-/// `W_lo`.
+/// `blocks` blocks of 32 rows: `c[32 × n] = (a_hi + a_lo)[32 × k] · (W_hi + W_lo)` for each,
+/// less the smallest term `a_lo · W_lo`. Tiles 0-3 accumulate the four 16x16 quarters of a
+/// 32x32 output block, tiles 4-5 hold two row tiles of `a_hi` or of `a_lo`, tiles 6-7 two
+/// column tiles of `W_hi` or of `W_lo`. Column blocks are the outer loop and row blocks the
+/// inner one, so the weights of a column block are read from memory once for all the rows.
 ///
 /// # Safety
-/// `a` holds the high then the low parts of 32 rows of `weight.k` bf16 values, `c` points to
-/// 32 rows of `n` (= `weight.n`) writable f32 values, and [`available`] returned true.
+/// `a` holds `blocks` blocks, each the high then the low parts of 32 rows of `weight.k` bf16
+/// values, `c` points to 32 * `blocks` rows of `n` (= `weight.n`) writable f32 values, and
+/// [`available`] returned true.
 #[cfg(target_arch = "x86_64")]
-unsafe fn kernel(a: &[u16], weight: &PackedWeight, c: *mut f32, n: usize, exact: bool) {
+unsafe fn kernel(
+    a: &[u16],
+    blocks: usize,
+    weight: &PackedWeight,
+    c: *mut f32,
+    n: usize,
+    exact: bool,
+) {
     use std::arch::asm;
     let k = weight.k;
     let a_stride = k * 2;
     let c_stride = n * 4;
     let tile_stride = TILE_K * 2;
-    // SAFETY (whole block): every load reads 16 rows at the stride given, inside `a` (32 rows
-    // of k) or one packed block of `weight`; every store writes 16 rows of 16 f32 inside `c`.
+    debug_assert_eq!(a.len(), blocks * 2 * ROW_BLOCK * k);
+    // SAFETY (whole block): every load reads 16 rows at the stride given, inside one block of
+    // `a` (2 x 32 rows of k) or one packed block of `weight`; every store writes 16 rows of 16
+    // f32 inside `c`.
     // The tile registers are not used by compiled code, so they keep their values between
     // these blocks; the configuration is loaded here and released at the end, on this thread.
     unsafe {
         asm!("ldtilecfg [{0}]", in(reg) &CONFIG, options(nostack, readonly));
         for j in 0..n / COL_BLOCK {
-            asm!(
-                "tilezero tmm0",
-                "tilezero tmm1",
-                "tilezero tmm2",
-                "tilezero tmm3",
-                options(nostack, nomem)
-            );
-            for b in 0..k / TILE_K {
-                // The low parts of the activations times the high parts of the weights, the
-                // high parts of both, then the high parts of the activations times the low
-                // parts of the weights: smallest terms first.
+            for r in 0..blocks {
+                let a = &a[r * 2 * ROW_BLOCK * k..];
+                let c = c.add(r * ROW_BLOCK * n);
                 asm!(
-                    "tileloadd tmm6, [{w0} + {sw}*1]",
-                    "tileloadd tmm7, [{w1} + {sw}*1]",
-                    "tileloadd tmm4, [{l0} + {sa}*1]",
-                    "tileloadd tmm5, [{l1} + {sa}*1]",
-                    "tdpbf16ps tmm0, tmm4, tmm6",
-                    "tdpbf16ps tmm1, tmm4, tmm7",
-                    "tdpbf16ps tmm2, tmm5, tmm6",
-                    "tdpbf16ps tmm3, tmm5, tmm7",
-                    "tileloadd tmm4, [{a0} + {sa}*1]",
-                    "tileloadd tmm5, [{a1} + {sa}*1]",
-                    "tdpbf16ps tmm0, tmm4, tmm6",
-                    "tdpbf16ps tmm1, tmm4, tmm7",
-                    "tdpbf16ps tmm2, tmm5, tmm6",
-                    "tdpbf16ps tmm3, tmm5, tmm7",
-                    a0 = in(reg) a.as_ptr().add(b * TILE_K),
-                    a1 = in(reg) a.as_ptr().add(TILE_ROWS * k + b * TILE_K),
-                    l0 = in(reg) a.as_ptr().add(ROW_BLOCK * k + b * TILE_K),
-                    l1 = in(reg) a.as_ptr().add((ROW_BLOCK + TILE_ROWS) * k + b * TILE_K),
-                    w0 = in(reg) weight.block(2 * j, b),
-                    w1 = in(reg) weight.block(2 * j + 1, b),
-                    sa = in(reg) a_stride,
-                    sw = in(reg) tile_stride,
-                    options(nostack, readonly)
+                    "tilezero tmm0",
+                    "tilezero tmm1",
+                    "tilezero tmm2",
+                    "tilezero tmm3",
+                    options(nostack, nomem)
                 );
-                if exact {
-                    // tmm4-5 still hold the high parts of the activations.
+                for b in 0..k / TILE_K {
+                    // The low parts of the activations times the high parts of the weights, the
+                    // high parts of both, then the high parts of the activations times the low
+                    // parts of the weights: smallest terms first.
                     asm!(
-                        "tileloadd tmm6, [{v0} + {sw}*1]",
-                        "tileloadd tmm7, [{v1} + {sw}*1]",
+                        "tileloadd tmm6, [{w0} + {sw}*1]",
+                        "tileloadd tmm7, [{w1} + {sw}*1]",
+                        "tileloadd tmm4, [{l0} + {sa}*1]",
+                        "tileloadd tmm5, [{l1} + {sa}*1]",
                         "tdpbf16ps tmm0, tmm4, tmm6",
                         "tdpbf16ps tmm1, tmm4, tmm7",
                         "tdpbf16ps tmm2, tmm5, tmm6",
                         "tdpbf16ps tmm3, tmm5, tmm7",
-                        v0 = in(reg) weight.low_block(2 * j, b),
-                        v1 = in(reg) weight.low_block(2 * j + 1, b),
+                        "tileloadd tmm4, [{a0} + {sa}*1]",
+                        "tileloadd tmm5, [{a1} + {sa}*1]",
+                        "tdpbf16ps tmm0, tmm4, tmm6",
+                        "tdpbf16ps tmm1, tmm4, tmm7",
+                        "tdpbf16ps tmm2, tmm5, tmm6",
+                        "tdpbf16ps tmm3, tmm5, tmm7",
+                        a0 = in(reg) a.as_ptr().add(b * TILE_K),
+                        a1 = in(reg) a.as_ptr().add(TILE_ROWS * k + b * TILE_K),
+                        l0 = in(reg) a.as_ptr().add(ROW_BLOCK * k + b * TILE_K),
+                        l1 = in(reg) a.as_ptr().add((ROW_BLOCK + TILE_ROWS) * k + b * TILE_K),
+                        w0 = in(reg) weight.block(2 * j, b),
+                        w1 = in(reg) weight.block(2 * j + 1, b),
+                        sa = in(reg) a_stride,
                         sw = in(reg) tile_stride,
                         options(nostack, readonly)
                     );
+                    if exact {
+                        // tmm4-5 still hold the high parts of the activations.
+                        asm!(
+                            "tileloadd tmm6, [{v0} + {sw}*1]",
+                            "tileloadd tmm7, [{v1} + {sw}*1]",
+                            "tdpbf16ps tmm0, tmm4, tmm6",
+                            "tdpbf16ps tmm1, tmm4, tmm7",
+                            "tdpbf16ps tmm2, tmm5, tmm6",
+                            "tdpbf16ps tmm3, tmm5, tmm7",
+                            v0 = in(reg) weight.low_block(2 * j, b),
+                            v1 = in(reg) weight.low_block(2 * j + 1, b),
+                            sw = in(reg) tile_stride,
+                            options(nostack, readonly)
+                        );
+                    }
                 }
+                let top = c.add(j * COL_BLOCK);
+                let bottom = c.add(TILE_ROWS * n + j * COL_BLOCK);
+                asm!(
+                    "tilestored [{c00} + {sc}*1], tmm0",
+                    "tilestored [{c01} + {sc}*1], tmm1",
+                    "tilestored [{c10} + {sc}*1], tmm2",
+                    "tilestored [{c11} + {sc}*1], tmm3",
+                    c00 = in(reg) top,
+                    c01 = in(reg) top.add(TILE_ROWS),
+                    c10 = in(reg) bottom,
+                    c11 = in(reg) bottom.add(TILE_ROWS),
+                    sc = in(reg) c_stride,
+                    options(nostack)
+                );
             }
-            let top = c.add(j * COL_BLOCK);
-            let bottom = c.add(TILE_ROWS * n + j * COL_BLOCK);
-            asm!(
-                "tilestored [{c00} + {sc}*1], tmm0",
-                "tilestored [{c01} + {sc}*1], tmm1",
-                "tilestored [{c10} + {sc}*1], tmm2",
-                "tilestored [{c11} + {sc}*1], tmm3",
-                c00 = in(reg) top,
-                c01 = in(reg) top.add(TILE_ROWS),
-                c10 = in(reg) bottom,
-                c11 = in(reg) bottom.add(TILE_ROWS),
-                sc = in(reg) c_stride,
-                options(nostack)
-            );
         }
         asm!("tilerelease", options(nostack, nomem));
     }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-unsafe fn kernel(_: &[u16], _: &PackedWeight, _: *mut f32, _: usize, _: bool) {
+unsafe fn kernel(_: &[u16], _: usize, _: &PackedWeight, _: *mut f32, _: usize, _: bool) {
     unreachable!("AMX is x86-64 only and `available` says no elsewhere")
 }
 
@@ -309,7 +352,8 @@ mod tests {
             .map(|i| ((i * 7 + 3) % 9) as f32 * 0.5 - 2.0)
             .collect();
         let packed = PackedWeight::new(&weight, k, n);
-        for rows in [1, 5, 16, 31, 32, 33, 70] {
+        // 70 rows: three blocks in one pass; 128: one full pass; 129 and 200: a second pass.
+        for rows in [1, 5, 16, 31, 32, 33, 70, 128, 129, 200] {
             let x: Vec<f32> = (0..rows * k)
                 .map(|i| ((i * 5 + 1) % 7) as f32 - 3.0 + (i % 3) as f32 / 4096.0)
                 .collect();

@@ -42,6 +42,36 @@ pub const MAX_TOKENS: usize = 256;
 /// left the caches, and every GEMM ended on a barrier). 256 to 1024 tokens measured the same.
 const TOKENS_PER_PASS: usize = 512;
 
+/// How many tokens one forward pass of a batch of queries takes at most (a pass may hold one
+/// longer query): as many rows as one pass of the AMX kernel multiplies while reading the
+/// weights once (`amx::PASS_ROWS`).
+pub const QUERY_PASS_TOKENS: usize = amx::PASS_ROWS;
+
+/// Candidates queries worth embedding together on AMX tiles ([`Embedder::candidates_batch`]):
+/// SciFact's claims run 10 to 30 tokens, so six fill about one pass of
+/// [`QUERY_PASS_TOKENS`].
+pub const QUERY_BATCH: usize = 6;
+
+/// `sequences` cut into runs of consecutive sequences of at most `max_tokens` tokens together
+/// (a run holds at least one sequence, however long).
+fn passes(sequences: &[Vec<u32>], max_tokens: usize) -> Vec<&[Vec<u32>]> {
+    let mut groups: Vec<&[Vec<u32>]> = Vec::new();
+    let mut start = 0;
+    let mut tokens = 0;
+    for (i, sequence) in sequences.iter().enumerate() {
+        if tokens + sequence.len() > max_tokens && i > start {
+            groups.push(&sequences[start..i]);
+            start = i;
+            tokens = 0;
+        }
+        tokens += sequence.len();
+    }
+    if start < sequences.len() {
+        groups.push(&sequences[start..]);
+    }
+    groups
+}
+
 /// Everything that can go wrong while installing, loading or running the model.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
@@ -195,24 +225,8 @@ impl Embedder {
     /// Texts are taken in groups of about [`TOKENS_PER_PASS`] tokens, one group per core at a
     /// time; each group is one forward pass over all its tokens, without padding.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        let sequences = texts
-            .iter()
-            .map(|text| self.tokenizer.encode(text))
-            .collect::<Result<Vec<_>>>()?;
-        let mut groups: Vec<&[Vec<u32>]> = Vec::new();
-        let mut start = 0;
-        let mut tokens = 0;
-        for (i, sequence) in sequences.iter().enumerate() {
-            if tokens + sequence.len() > TOKENS_PER_PASS && i > start {
-                groups.push(&sequences[start..i]);
-                start = i;
-                tokens = 0;
-            }
-            tokens += sequence.len();
-        }
-        if start < sequences.len() {
-            groups.push(&sequences[start..]);
-        }
+        let sequences = self.encode_all(texts)?;
+        let groups = passes(&sequences, TOKENS_PER_PASS);
         let vectors: Vec<Vec<Vec<f32>>> = if groups.len() == 1 {
             vec![self.bert.embed(groups[0], Threads::All, Arithmetic::Exact)]
         } else {
@@ -249,6 +263,51 @@ impl Embedder {
     /// quality`, BENCHMARKS.md). The same as `embed_one_with` on CPUs with neither.
     pub fn embed_candidates_query(&self, text: &str, all_cores: bool) -> Result<Vec<f32>> {
         self.embed_single(text, all_cores, Arithmetic::Fast)
+    }
+
+    /// Embeds several queries whose neighbours are only candidates for fused rankings (the
+    /// semantic halves of hybrid searches running at the same time), on the calling thread, in
+    /// order: each vector equals what [`Embedder::embed_candidates_query`] gives for its text
+    /// alone (every row of a forward pass is computed on its own, and attention stays within
+    /// each text).
+    ///
+    /// On AMX tiles a pass reads the weights once for up to [`QUERY_PASS_TOKENS`] tokens, and a
+    /// 20-token query alone is bound by reading them: so a pass of several queries costs little
+    /// more than one. [`Embedder::candidates_batch`] says how many queries are worth passing
+    /// together on this CPU.
+    ///
+    /// Elsewhere each query gets a pass of its own: the few-rows kernels that multiply a query
+    /// there take at most two dozen rows, and a longer pass would take other arithmetic.
+    pub fn embed_candidates_queries(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        let sequences = self.encode_all(texts)?;
+        let max_tokens = if self.bert.uses_amx() {
+            QUERY_PASS_TOKENS
+        } else {
+            0
+        };
+        Ok(passes(&sequences, max_tokens)
+            .into_iter()
+            .flat_map(|pass| self.bert.embed(pass, Threads::One, Arithmetic::Fast))
+            .collect())
+    }
+
+    /// How many candidates queries [`Embedder::embed_candidates_queries`] should take at once
+    /// here: [`QUERY_BATCH`] on AMX tiles, where they share the reading of the weights; 1
+    /// elsewhere, where the few-rows kernels read the weights again for every dozen rows and a
+    /// batch would gain nothing.
+    pub fn candidates_batch(&self) -> usize {
+        if self.bert.uses_amx() {
+            QUERY_BATCH
+        } else {
+            1
+        }
+    }
+
+    fn encode_all(&self, texts: &[&str]) -> Result<Vec<Vec<u32>>> {
+        texts
+            .iter()
+            .map(|text| self.tokenizer.encode(text))
+            .collect()
     }
 
     fn embed_single(
@@ -306,5 +365,16 @@ impl paperhub_search::Embedder for Embedder {
         all_cores: bool,
     ) -> std::result::Result<Vec<f32>, String> {
         Embedder::embed_candidates_query(self, text, all_cores).map_err(|e| e.to_string())
+    }
+
+    fn embed_candidates_queries(
+        &self,
+        texts: &[&str],
+    ) -> std::result::Result<Vec<Vec<f32>>, String> {
+        Embedder::embed_candidates_queries(self, texts).map_err(|e| e.to_string())
+    }
+
+    fn candidates_batch(&self) -> usize {
+        Embedder::candidates_batch(self)
     }
 }

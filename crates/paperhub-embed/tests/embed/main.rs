@@ -149,6 +149,43 @@ fn a_candidates_query_stays_next_to_the_exact_query() {
     assert!(min >= 0.995, "minimum cosine {min}");
 }
 
+/// Hybrid searches running at the same time embed their queries in one pass: each vector must
+/// be exactly the one its query gets alone (rows are multiplied on their own and attention stays
+/// within a query), in passes that fill, split and overflow the kernel's rows.
+#[test]
+fn candidates_queries_in_one_pass_equal_each_alone() {
+    let reference = reference();
+    let model = embedder();
+    let long = "attention heads in language models ".repeat(40);
+    let mut queries: Vec<String> = reference
+        .texts
+        .iter()
+        .take(13)
+        .enumerate()
+        .map(|(i, text)| {
+            let words = 3 + 2 * i;
+            text.split_whitespace()
+                .take(words)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    queries.insert(5, long);
+    queries.insert(9, String::new());
+    let texts: Vec<&str> = queries.iter().map(String::as_str).collect();
+    for n in [1, 2, 3, model.candidates_batch(), texts.len()] {
+        for chunk in texts.chunks(n) {
+            let together = model.embed_candidates_queries(chunk).unwrap();
+            assert_eq!(together.len(), chunk.len());
+            for (text, vector) in chunk.iter().zip(&together) {
+                let alone = model.embed_candidates_query(text, false).unwrap();
+                assert_eq!(vector, &alone, "{n} a pass, {text:.40}");
+            }
+        }
+    }
+    assert!(model.embed_candidates_queries(&[]).unwrap().is_empty());
+}
+
 #[test]
 fn batch_and_single_embeddings_agree() {
     let model = embedder();

@@ -45,6 +45,25 @@ pub trait Embedder: Send + Sync {
     ) -> std::result::Result<Vec<f32>, String> {
         self.embed_query(text, all_cores)
     }
+    /// The vectors of several candidates queries, made together on the calling thread, in
+    /// order; each equals what [`Embedder::embed_candidates_query`] gives for its text alone.
+    /// A model that reads its weights once for many rows makes them for little more than one
+    /// (searches running at the same time share it: see [`Embedder::candidates_batch`]).
+    fn embed_candidates_queries(
+        &self,
+        texts: &[&str],
+    ) -> std::result::Result<Vec<Vec<f32>>, String> {
+        texts
+            .iter()
+            .map(|text| self.embed_candidates_query(text, false))
+            .collect()
+    }
+    /// How many candidates queries are worth passing to
+    /// [`Embedder::embed_candidates_queries`] at once; 1 (the default) when a batch costs as
+    /// much as its queries one by one.
+    fn candidates_batch(&self) -> usize {
+        1
+    }
 }
 
 /// A deterministic embedder for tests: hashed lower-cased words, L2-normalised. Texts that
