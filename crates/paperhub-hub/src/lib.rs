@@ -10,6 +10,7 @@
 mod days;
 mod harvest;
 mod ingest;
+mod query_batch;
 mod search;
 mod semantic;
 

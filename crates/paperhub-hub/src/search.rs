@@ -86,17 +86,18 @@ impl Hub {
                 .map(|h| (h.key, h.score))
                 .collect(),
             SearchMode::Semantic => self
-                .semantic_hits(
-                    query,
-                    query.offset + query.limit,
-                    Effort::Ranked,
-                    &in_flight,
-                )?
+                .semantic_hits(query, query.offset + query.limit, &in_flight)?
                 .into_iter()
                 .skip(query.offset)
                 .collect(),
             SearchMode::Hybrid => {
                 let candidates = hybrid_candidates(query.offset + query.limit);
+                let semantic = self.semantic()?;
+                // With other searches running, the query is handed to the model before BM25
+                // runs and its vector asked for after, so that the queries of searches running
+                // together share a forward pass (see `query_batch`).
+                let batched = (!in_flight.alone() && semantic.embedder.candidates_batch() > 1)
+                    .then(|| semantic.queries.submit(&query.text));
                 let mut keyword_query = query.clone();
                 (keyword_query.limit, keyword_query.offset) = (candidates, 0);
                 let keyword: Vec<u64> = self
@@ -105,8 +106,15 @@ impl Hub {
                     .iter()
                     .map(|h| h.key)
                     .collect();
+                let vector = match batched {
+                    Some(ticket) => ticket.vector(&*semantic.embedder),
+                    None => semantic
+                        .embedder
+                        .embed_candidates_query(&query.text, in_flight.alone()),
+                }
+                .map_err(|e| HubError::Invalid(format!("embedding the query: {e}")))?;
                 let semantic: Vec<u64> = self
-                    .semantic_hits(query, candidates, Effort::Candidates, &in_flight)?
+                    .neighbours(query, &vector, candidates, Effort::Candidates)?
                     .iter()
                     .map(|h| h.0)
                     .collect();
@@ -157,31 +165,40 @@ impl Hub {
             .collect())
     }
 
-    /// The `limit` papers nearest in meaning to the query text, within its filters.
+    /// The `limit` papers nearest in meaning to the query text, within its filters, ranked.
     fn semantic_hits(
         &self,
         query: &KeywordQuery,
         limit: usize,
-        effort: Effort,
         in_flight: &InFlight<'_>,
     ) -> Result<Vec<(u64, f32)>> {
+        let vector = self
+            .semantic()?
+            .embedder
+            .embed_query(&query.text, in_flight.alone())
+            .map_err(|e| HubError::Invalid(format!("embedding the query: {e}")))?;
+        self.neighbours(query, &vector, limit, Effort::Ranked)
+    }
+
+    /// The `limit` papers nearest to `vector`, within the query's filters.
+    fn neighbours(
+        &self,
+        query: &KeywordQuery,
+        vector: &[f32],
+        limit: usize,
+        effort: Effort,
+    ) -> Result<Vec<(u64, f32)>> {
         let semantic = self.semantic()?;
-        let embedder = &semantic.embedder;
-        let vector = match effort {
-            Effort::Ranked => embedder.embed_query(&query.text, in_flight.alone()),
-            Effort::Candidates => embedder.embed_candidates_query(&query.text, in_flight.alone()),
-        }
-        .map_err(|e| HubError::Invalid(format!("embedding the query: {e}")))?;
         let allowed = if query.filters.is_empty() {
             None
         } else {
             Some(self.keywords.filter_keys(&query.filters)?)
         };
         let hits = match effort {
-            Effort::Ranked => semantic.vectors.search(&vector, limit, allowed.as_ref())?,
+            Effort::Ranked => semantic.vectors.search(vector, limit, allowed.as_ref())?,
             Effort::Candidates => semantic
                 .vectors
-                .candidates(&vector, limit, allowed.as_ref())?,
+                .candidates(vector, limit, allowed.as_ref())?,
         };
         Ok(hits.into_iter().map(|h| (h.key, h.score)).collect())
     }
@@ -192,9 +209,9 @@ impl Hub {
 enum Effort {
     /// A page shown as ranked: the index's full effort.
     Ranked,
-    /// Candidates fused with BM25's (hybrid search): an approximate index may look less hard,
-    /// and the model may embed the query with cheaper arithmetic
-    /// ([`paperhub_search::Embedder::embed_candidates_query`]).
+    /// Candidates fused with BM25's (hybrid search): an approximate index may look less hard
+    /// (the model may embed such a query with cheaper arithmetic:
+    /// [`paperhub_search::Embedder::embed_candidates_query`]).
     Candidates,
 }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use paperhub_core::Paper;
 use paperhub_search::{Embedder, VectorIndex};
 
+use crate::query_batch::QueryBatcher;
 use crate::search::SearchHit;
 use crate::{Hub, HubError, Result};
 
@@ -20,6 +21,8 @@ const LOAD_CHUNK: usize = 10_000;
 pub(crate) struct Semantic {
     pub(crate) embedder: Arc<dyn Embedder>,
     pub(crate) vectors: Arc<dyn VectorIndex>,
+    /// Hybrid searches' queries waiting to be embedded together, across every clone of the hub.
+    pub(crate) queries: Arc<QueryBatcher>,
 }
 
 /// The text a paper is embedded from: its title and abstract.
@@ -40,7 +43,11 @@ impl Hub {
         embedder: Arc<dyn Embedder>,
         vectors: Arc<dyn VectorIndex>,
     ) -> Self {
-        self.semantic = Some(Semantic { embedder, vectors });
+        self.semantic = Some(Semantic {
+            embedder,
+            vectors,
+            queries: Arc::default(),
+        });
         self
     }
 

@@ -635,3 +635,87 @@ fn a_query_uses_every_core_only_while_no_other_search_runs() {
         "alone: every core; beside another search: one thread"
     );
 }
+
+/// The hashing embedder, batching up to 4 candidates queries a pass, each pass slow enough for
+/// other searches to hand theirs in meanwhile; counts the queries of its largest pass.
+#[derive(Default)]
+struct BatchingEmbedder {
+    largest: std::sync::atomic::AtomicUsize,
+}
+
+impl paperhub_search::Embedder for BatchingEmbedder {
+    fn model_id(&self) -> &str {
+        paperhub_search::HashingEmbedder.model_id()
+    }
+
+    fn dimensions(&self) -> usize {
+        paperhub_search::HashingEmbedder.dimensions()
+    }
+
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+        paperhub_search::HashingEmbedder.embed(texts)
+    }
+
+    fn embed_candidates_queries(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+        self.largest
+            .fetch_max(texts.len(), std::sync::atomic::Ordering::SeqCst);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        self.embed(texts)
+    }
+
+    fn candidates_batch(&self) -> usize {
+        4
+    }
+}
+
+#[test]
+fn hybrid_searches_at_the_same_time_share_passes_of_the_model_and_rank_as_alone() {
+    let p = parts();
+    let embedder = Arc::new(BatchingEmbedder::default());
+    let hub = p.hub.clone().with_semantic(
+        embedder.clone(),
+        Arc::new(paperhub_search::FlatIndex::new(64)),
+    );
+    three_papers(&hub);
+    hub.embed_missing(10, |_, _| {}).unwrap();
+    let queries = [
+        "forgetting training data",
+        "learning new tasks",
+        "detection of objects",
+        "neural networks",
+    ];
+    // Alone, each search embeds its own query.
+    let alone: Vec<Vec<String>> = queries
+        .iter()
+        .map(|q| search_mode(&hub, q, SearchMode::Hybrid))
+        .collect();
+    assert!(alone.iter().all(|ids| !ids.is_empty()), "{alone:?}");
+    assert_eq!(
+        embedder.largest.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "a search alone does not wait for others"
+    );
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let hub = hub.clone();
+            std::thread::spawn(move || {
+                (0..10)
+                    .map(|i| {
+                        let n = (t + i) % queries.len();
+                        (n, search_mode(&hub, queries[n], SearchMode::Hybrid))
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for thread in threads {
+        for (n, ids) in thread.join().unwrap() {
+            assert_eq!(ids, alone[n], "{}", queries[n]);
+        }
+    }
+    let largest = embedder.largest.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        (2..=4).contains(&largest),
+        "80 searches on 8 threads: largest pass {largest} queries"
+    );
+}
