@@ -4,15 +4,19 @@
 //! on AMX tiles), and a forward pass over several queries reads them once (see
 //! `paperhub_search::Embedder::embed_candidates_queries`). So a hybrid search hands its query
 //! in ([`QueryBatcher::submit`]) before it runs BM25, and asks for the vector
-//! ([`Ticket::vector`]) after: by then other searches may have handed theirs in too. The first
-//! search to ask while no pass is running leads: it takes every query waiting (at most the
-//! model's [`paperhub_search::Embedder::candidates_batch`], oldest first), embeds them in one
-//! pass on its own thread and hands each vector to its search; those that asked meanwhile
-//! wait for it, then lead the next pass if theirs is still waiting.
+//! ([`Ticket::vector`]) after: by then other searches may have handed theirs in too. A search
+//! that asks while queries wait and a core runs no pass leads one: it takes the oldest queries
+//! waiting (at most the model's [`paperhub_search::Embedder::candidates_batch`]), embeds them in
+//! one pass on its own thread and hands each vector to its search. A search whose query is in
+//! a running pass, or that finds every core running one, waits for a pass to end.
 //!
-//! Nothing ever waits for a batch to fill: a search that asks while no pass runs leads at once
-//! with whatever is there, if only its own query. The vectors are the ones each query would
-//! get alone.
+//! Nothing ever waits for a batch to fill: a search that asks while a core is free of passes
+//! leads at once with whatever is waiting, if only its own query. The vectors are the ones each
+//! query would get alone.
+//!
+//! Measured over HTTP on the 1M hub (BENCHMARKS.md, 2026-12-04, Intel Xeon with AMX): with one
+//! pass at a time the server spent 10% less CPU per hybrid search but left 13% of the CPU idle
+//! (searches waiting for the pass); with one pass per core, see BENCHMARKS.md.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -23,11 +27,12 @@ use paperhub_search::Embedder;
 type Outcome = std::result::Result<Vec<f32>, String>;
 
 /// Queries waiting to be embedded together (see the module docs).
-#[derive(Default)]
 pub(crate) struct QueryBatcher {
     state: Mutex<State>,
     /// Signalled when a pass has handed out its vectors.
     done: Condvar,
+    /// Passes that may run at once (one per core).
+    max_passes: usize,
 }
 
 #[derive(Default)]
@@ -38,8 +43,8 @@ struct State {
     made: HashMap<u64, Outcome>,
     /// Tickets dropped while their query was in a running pass: its vector is thrown away.
     abandoned: HashSet<u64>,
-    /// Whether a pass is running.
-    leading: bool,
+    /// Passes running.
+    passes: usize,
     next_id: u64,
 }
 
@@ -52,6 +57,15 @@ pub(crate) struct Ticket<'a> {
 }
 
 impl QueryBatcher {
+    /// A batcher that runs at most `max_passes` passes at once (at least one).
+    pub(crate) fn new(max_passes: usize) -> Self {
+        Self {
+            state: Mutex::default(),
+            done: Condvar::new(),
+            max_passes: max_passes.max(1),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic in a pass is handled by `Lead`; the state stays consistent.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -82,15 +96,16 @@ impl Ticket<'_> {
                 self.collected = true;
                 return outcome;
             }
-            if state.leading {
+            if state.waiting.is_empty() || state.passes >= batcher.max_passes {
+                // This query is in a running pass, or every core runs one.
                 state = batcher.done.wait(state).unwrap_or_else(|e| e.into_inner());
                 continue;
             }
-            // No pass runs and this query's vector is not made: it is waiting (with at most
-            // `batch - 1` older ones before it, or this pass serves them first).
+            // A core is free of passes: lead one with the oldest queries waiting (this one
+            // among them, or it is served by a later pass).
             let take = state.waiting.len().min(embedder.candidates_batch().max(1));
             let pass: Vec<(u64, String)> = state.waiting.drain(..take).collect();
-            state.leading = true;
+            state.passes += 1;
             drop(state);
             let lead = Lead {
                 batcher,
@@ -152,7 +167,7 @@ impl Lead<'_> {
                 }
             }
         }
-        state.leading = false;
+        state.passes -= 1;
         self.batcher.done.notify_all();
     }
 }
@@ -167,7 +182,7 @@ impl Drop for Lead<'_> {
         for id in std::mem::take(&mut self.ids) {
             deliver(&mut state, id, Err("the embedding model failed".into()));
         }
-        state.leading = false;
+        state.passes -= 1;
         self.batcher.done.notify_all();
     }
 }
@@ -231,7 +246,7 @@ mod tests {
             batch: 4,
             ..Counting::default()
         });
-        let batcher = Arc::new(QueryBatcher::default());
+        let batcher = Arc::new(QueryBatcher::new(2));
         let threads = 12;
         let start = Arc::new(Barrier::new(threads));
         let handles: Vec<_> = (0..threads)
@@ -264,8 +279,11 @@ mod tests {
             "a pass took more than the batch"
         );
         let state = batcher.lock();
-        assert!(state.waiting.is_empty() && state.made.is_empty() && !state.leading);
-        assert!(state.abandoned.is_empty(), "collected vectors are not abandoned");
+        assert!(state.waiting.is_empty() && state.made.is_empty() && state.passes == 0);
+        assert!(
+            state.abandoned.is_empty(),
+            "collected vectors are not abandoned"
+        );
     }
 
     #[test]
@@ -274,7 +292,7 @@ mod tests {
             batch: 4,
             ..Counting::default()
         };
-        let batcher = QueryBatcher::default();
+        let batcher = QueryBatcher::new(1);
         let vector = batcher
             .submit("graph neural networks")
             .vector(&model)
@@ -293,7 +311,7 @@ mod tests {
             fail: Some("model exploded"),
             ..Counting::default()
         });
-        let batcher = Arc::new(QueryBatcher::default());
+        let batcher = Arc::new(QueryBatcher::new(1));
         let handles: Vec<_> = (0..4)
             .map(|i| {
                 let (model, batcher) = (model.clone(), batcher.clone());
@@ -332,7 +350,7 @@ mod tests {
                 4
             }
         }
-        let batcher = QueryBatcher::default();
+        let batcher = QueryBatcher::new(1);
         let waiting = batcher.submit("second");
         let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             batcher.submit("first").vector(&Panicking)

@@ -46,7 +46,7 @@ impl Hub {
         self.semantic = Some(Semantic {
             embedder,
             vectors,
-            queries: Arc::default(),
+            queries: Arc::new(QueryBatcher::new(paperhub_search::search_threads())),
         });
         self
     }

@@ -33,9 +33,17 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// `text` or `json` request logs.
     pub log_format: LogFormat,
-    /// Searches run at once; more wait their turn. 0: one per core.
+    /// Searches run at once; more wait their turn. 0: [`SEARCHES_PER_CORE`] per core.
     pub search_concurrency: usize,
 }
+
+/// Searches run at once per core by default. A search is not CPU work from end to end: it
+/// reads papers and exact vectors from the page cache (or the disk), and a hybrid search waits
+/// for the pass that embeds its query with others' (`paperhub_hub`'s query batches). With one
+/// search per core, hybrid search on the 1M hub left 19.5% of the two cores idle under load
+/// and served 158-176 requests/s; with four per core 205-212 (the same binary, alternating;
+/// 16 in all: 210). BENCHMARKS.md, "The web hub under load", 2026-12-04.
+pub const SEARCHES_PER_CORE: usize = 4;
 
 impl Default for ServerSettings {
     fn default() -> Self {
@@ -94,7 +102,9 @@ impl TryFrom<ServerSettings> for ServerConfig {
             max_body_bytes: raw.max_body_bytes,
             log_format: raw.log_format,
             search_concurrency: match raw.search_concurrency {
-                0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                0 => {
+                    SEARCHES_PER_CORE * std::thread::available_parallelism().map_or(1, |n| n.get())
+                }
                 n => n,
             },
         })
@@ -128,5 +138,17 @@ mod tests {
             ..Default::default()
         };
         assert!(ServerConfig::try_from(bad).is_err());
+    }
+
+    #[test]
+    fn searches_at_once_default_to_four_per_core_and_a_set_number_is_kept() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let default = ServerConfig::try_from(ServerSettings::default()).unwrap();
+        assert_eq!(default.search_concurrency, SEARCHES_PER_CORE * cores);
+        let set = ServerSettings {
+            search_concurrency: 3,
+            ..Default::default()
+        };
+        assert_eq!(ServerConfig::try_from(set).unwrap().search_concurrency, 3);
     }
 }
