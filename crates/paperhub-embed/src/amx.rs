@@ -140,10 +140,8 @@ pub(crate) fn matmul(
     } else {
         rows.div_ceil(ROW_BLOCK).clamp(1, BLOCKS_PER_PASS) * ROW_BLOCK
     };
-    // Buffers for one pass, reused from pass to pass (for k = 1536 the activations of 32 rows
-    // alone are 192 KB, which malloc would map and unmap every time).
-    let buffers = || (vec![0u16; 2 * pass_rows * k], vec![0f32; pass_rows * n]);
-    let pass = |(a, scratch): &mut (Vec<u16>, Vec<f32>), (x, out): (&[f32], &mut [f32])| {
+    let (a_len, c_len) = (2 * pass_rows * k, pass_rows * n);
+    let pass = |(a, scratch): &mut Buffers, (x, out): (&[f32], &mut [f32])| {
         let valid = x.len() / k;
         let blocks = valid.div_ceil(ROW_BLOCK);
         // Each block of 32 rows as two bf16 parts, `hi` then `lo`, rows past the end zeros.
@@ -174,11 +172,38 @@ pub(crate) fn matmul(
         passes
             .collect::<Vec<_>>()
             .into_par_iter()
-            .for_each_init(buffers, pass);
+            .for_each(|p| with_buffers(a_len, c_len, |buffers| pass(buffers, p)));
     } else {
-        let mut reused = buffers();
-        passes.for_each(|p| pass(&mut reused, p));
+        with_buffers(a_len, c_len, |buffers| {
+            passes.for_each(|p| pass(buffers, p))
+        });
     }
+}
+
+/// A pass's activations as bf16 parts and its output rows.
+type Buffers = (Vec<u16>, Vec<f32>);
+
+thread_local! {
+    /// Each thread's [`Buffers`], kept from product to product and grown when a pass needs
+    /// more. For k = 1536 a pass of 128 rows needs 768 KB of each, which malloc would map,
+    /// zero and unmap at every product (24 per forward pass): `memset` and page faults took
+    /// about 3% of a server's CPU under hybrid search load. Nothing is read before it is written
+    /// (rows past the end are zeroed by the pass itself), so old contents do no harm.
+    static BUFFERS: std::cell::RefCell<Buffers> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Runs `f` with this thread's buffers, at least `a_len` and `c_len` long.
+fn with_buffers<R>(a_len: usize, c_len: usize, f: impl FnOnce(&mut Buffers) -> R) -> R {
+    BUFFERS.with(|buffers| {
+        let mut buffers = buffers.borrow_mut();
+        if buffers.0.len() < a_len {
+            buffers.0.resize(a_len, 0);
+        }
+        if buffers.1.len() < c_len {
+            buffers.1.resize(c_len, 0.0);
+        }
+        f(&mut buffers)
+    })
 }
 
 /// Blocks of 32 rows that share one pass over the weights on one thread. A pass keeps one
