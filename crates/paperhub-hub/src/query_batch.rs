@@ -14,9 +14,10 @@
 //! leads at once with whatever is waiting, if only its own query. The vectors are the ones each
 //! query would get alone.
 //!
-//! Measured over HTTP on the 1M hub (BENCHMARKS.md, 2026-12-04, Intel Xeon with AMX): with one
-//! pass at a time the server spent 10% less CPU per hybrid search but left 13% of the CPU idle
-//! (searches waiting for the pass); with one pass per core, see BENCHMARKS.md.
+//! Measured over HTTP on the 1M hub (BENCHMARKS.md, "The web hub under load", 2026-12-04
+//! afternoon, Intel Xeon with AMX, eight searches at once): about 7% less CPU per hybrid
+//! search. With one pass at a time the searches waiting for it left 13% of the CPU idle and
+//! nothing was gained; with one pass per core about 5%, and 3-5% more requests per second.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Condvar, Mutex, MutexGuard};

@@ -41,8 +41,8 @@ pub struct ServerSettings {
 /// reads papers and exact vectors from the page cache (or the disk), and a hybrid search waits
 /// for the pass that embeds its query with others' (`paperhub_hub`'s query batches). With one
 /// search per core, hybrid search on the 1M hub left 19.5% of the two cores idle under load
-/// and served 158-176 requests/s; with four per core 205-212 (the same binary, alternating;
-/// 16 in all: 210). BENCHMARKS.md, "The web hub under load", 2026-12-04.
+/// and served 151-176 requests/s; with four per core 192-219 (the same binary, alternating;
+/// 16 in all: 210). BENCHMARKS.md, "The web hub under load", 2026-12-04 afternoon.
 pub const SEARCHES_PER_CORE: usize = 4;
 
 impl Default for ServerSettings {
