@@ -559,6 +559,24 @@ fn a_saved_vector_index_catches_up_with_only_the_vectors_written_since() {
     assert_eq!(semantic[0], "2401.00003", "the new vector is searched");
 }
 
+/// The model id, dimensions and document vectors of the hashing embedder, for the test
+/// embedders below that change only how queries are embedded.
+macro_rules! hashing_embedder_basics {
+    () => {
+        fn model_id(&self) -> &str {
+            paperhub_search::HashingEmbedder.model_id()
+        }
+
+        fn dimensions(&self) -> usize {
+            paperhub_search::HashingEmbedder.dimensions()
+        }
+
+        fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+            paperhub_search::HashingEmbedder.embed(texts)
+        }
+    };
+}
+
 /// The hashing embedder, recording whether each query was to use every core, and holding the
 /// first query until a second one has been embedded.
 struct RecordingEmbedder {
@@ -567,17 +585,7 @@ struct RecordingEmbedder {
 }
 
 impl paperhub_search::Embedder for RecordingEmbedder {
-    fn model_id(&self) -> &str {
-        paperhub_search::HashingEmbedder.model_id()
-    }
-
-    fn dimensions(&self) -> usize {
-        paperhub_search::HashingEmbedder.dimensions()
-    }
-
-    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
-        paperhub_search::HashingEmbedder.embed(texts)
-    }
+    hashing_embedder_basics!();
 
     fn embed_query(&self, text: &str, all_cores: bool) -> Result<Vec<f32>, String> {
         let nth = {
@@ -644,17 +652,7 @@ struct BatchingEmbedder {
 }
 
 impl paperhub_search::Embedder for BatchingEmbedder {
-    fn model_id(&self) -> &str {
-        paperhub_search::HashingEmbedder.model_id()
-    }
-
-    fn dimensions(&self) -> usize {
-        paperhub_search::HashingEmbedder.dimensions()
-    }
-
-    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
-        paperhub_search::HashingEmbedder.embed(texts)
-    }
+    hashing_embedder_basics!();
 
     fn embed_candidates_queries(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
         self.largest
