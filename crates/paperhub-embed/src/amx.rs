@@ -186,9 +186,10 @@ type Buffers = (Vec<u16>, Vec<f32>);
 thread_local! {
     /// Each thread's [`Buffers`], kept from product to product and grown when a pass needs
     /// more. For k = 1536 a pass of 128 rows needs 768 KB of each, which malloc would map,
-    /// zero and unmap at every product (24 per forward pass): `memset` and page faults took
-    /// about 3% of a server's CPU under hybrid search load. Nothing is read before it is written
-    /// (rows past the end are zeroed by the pass itself), so old contents do no harm.
+    /// zero and unmap at every product (24 per forward pass): `memset` alone was 1.8% of a
+    /// server's CPU under hybrid search load (`perf`, BENCHMARKS.md 2026-12-04 afternoon).
+    /// Nothing is read before it is written (rows past the end are zeroed by the pass itself),
+    /// so old contents do no harm.
     static BUFFERS: std::cell::RefCell<Buffers> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 

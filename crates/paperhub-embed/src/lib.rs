@@ -48,8 +48,9 @@ const TOKENS_PER_PASS: usize = 512;
 pub const QUERY_PASS_TOKENS: usize = amx::PASS_ROWS;
 
 /// Candidates queries worth embedding together on AMX tiles ([`Embedder::candidates_batch`]):
-/// SciFact's claims run 10 to 30 tokens, so six fill about one pass of
-/// [`QUERY_PASS_TOKENS`].
+/// six queries of about 20 tokens fill one pass of [`QUERY_PASS_TOKENS`]. Over HTTP on the 1M
+/// hub, passes of at most 2, 3 or 6 queries served the same (BENCHMARKS.md, 2026-12-04
+/// afternoon).
 pub const QUERY_BATCH: usize = 6;
 
 /// `sequences` cut into runs of consecutive sequences of at most `max_tokens` tokens together
