@@ -23,7 +23,7 @@ use paperhub_core::SourceFormat;
 use paperhub_hub::{Hub, SearchMode, SearchRequest};
 use paperhub_ingest::{expand_paths, read_file, ReadOptions};
 use paperhub_search::{HnswIndex, HnswParams, KeywordQuery, TantivyIndex, VectorIndex};
-use paperhub_store::PaperStore;
+use paperhub_store::{EmbeddingStore, PaperStore};
 use paperhub_store_sqlite::SqliteStore;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};

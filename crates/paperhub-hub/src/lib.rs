@@ -8,6 +8,7 @@
 //! OAI-PMH harvests with a checkpoint in the store.
 
 mod days;
+mod follow;
 mod harvest;
 mod ingest;
 mod query_batch;
@@ -19,10 +20,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use paperhub_core::Paper;
 use paperhub_search::{IndexDoc, KeywordIndex};
-use paperhub_store::{PaperStore, StoreStats};
+use paperhub_store::{Store, StoreStats};
 use serde::Serialize;
 
 pub use days::{DayPage, DayRange};
+pub use follow::{Follower, Synced};
 pub use harvest::{HarvestOutcome, HarvestPlan};
 pub use ingest::{
     IngestObserver, IngestSummary, NoObserver, DEFAULT_BATCH_SIZE, INDEX_COMMIT_PAPERS,
@@ -85,7 +87,7 @@ pub struct HubStats {
 /// The hub: a store and the indexes over it.
 #[derive(Clone)]
 pub struct Hub {
-    store: Arc<dyn PaperStore>,
+    store: Arc<dyn Store>,
     keywords: Arc<dyn KeywordIndex>,
     semantic: Option<semantic::Semantic>,
     /// Searches running now, across every clone of this hub (see [`search::InFlight`]).
@@ -99,7 +101,7 @@ pub struct Hub {
 
 impl Hub {
     /// A hub over `store` and `keywords`. Call [`Hub::catch_up`] before serving or writing.
-    pub fn new(store: Arc<dyn PaperStore>, keywords: Arc<dyn KeywordIndex>) -> Self {
+    pub fn new(store: Arc<dyn Store>, keywords: Arc<dyn KeywordIndex>) -> Self {
         Self {
             store,
             keywords,
@@ -201,7 +203,7 @@ impl Hub {
     }
 
     /// The store.
-    pub fn store(&self) -> &dyn PaperStore {
+    pub fn store(&self) -> &dyn Store {
         self.store.as_ref()
     }
 }

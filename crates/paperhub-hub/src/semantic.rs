@@ -4,6 +4,7 @@
 //! vector index when the hub opens. Embedding is resumable: each batch is committed, and a
 //! paper changed since its vector was made is embedded again.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use paperhub_core::Paper;
@@ -23,6 +24,9 @@ pub(crate) struct Semantic {
     pub(crate) vectors: Arc<dyn VectorIndex>,
     /// Hybrid searches' queries waiting to be embedded together, across every clone of the hub.
     pub(crate) queries: Arc<QueryBatcher>,
+    /// The last of the model's stored vector changes the vector index holds: its saved change
+    /// when opened, then each load's last. Loads are serialised by the hub's write lock.
+    pub(crate) held: Arc<AtomicU64>,
 }
 
 /// The text a paper is embedded from: its title and abstract.
@@ -43,8 +47,10 @@ impl Hub {
         embedder: Arc<dyn Embedder>,
         vectors: Arc<dyn VectorIndex>,
     ) -> Self {
+        let held = Arc::new(AtomicU64::new(vectors.saved_change()));
         self.semantic = Some(Semantic {
             embedder,
+            held,
             vectors,
             queries: Arc::new(QueryBatcher::new(paperhub_search::search_threads())),
         });
@@ -66,11 +72,22 @@ impl Hub {
     /// them into an index kept in memory, only those written since its last save into one
     /// saved on disk (which is then saved again). `progress(done, total)`;
     /// returns how many vectors were added.
-    pub fn load_vectors(&self, mut progress: impl FnMut(u64, u64)) -> Result<u64> {
+    pub fn load_vectors(&self, progress: impl FnMut(u64, u64)) -> Result<u64> {
+        self.add_stored_vectors(progress, true)
+    }
+
+    /// Adds the vectors written to the store since the vector index's last one, without saving
+    /// the index (a node following a shared database does this after every change).
+    pub(crate) fn load_new_vectors(&self) -> Result<u64> {
+        self.add_stored_vectors(|_, _| {}, false)
+    }
+
+    fn add_stored_vectors(&self, mut progress: impl FnMut(u64, u64), save: bool) -> Result<u64> {
         let semantic = self.semantic()?;
+        let _writing = self.write_lock();
         let model = semantic.embedder.model_id();
         let last = self.store.last_embedding_change(model)?;
-        let mut after = semantic.vectors.saved_change();
+        let mut after = semantic.held.load(Ordering::Acquire);
         if after > last {
             // The index was saved from another store (or one since rebuilt): it cannot be
             // caught up, only redone.
@@ -93,9 +110,10 @@ impl Hub {
                 chunk.into_iter().map(|e| (e.key, e.vector)).collect();
             loaded += items.len() as u64;
             semantic.vectors.upsert(&items)?;
+            semantic.held.store(after, Ordering::Release);
             progress(loaded.min(total), total);
         }
-        if loaded > 0 {
+        if loaded > 0 && save {
             // So that the next open does not add them again (nothing for an in-memory index).
             semantic.vectors.save(after)?;
         }
@@ -105,11 +123,9 @@ impl Hub {
     /// Saves the vector index (when it is kept on disk) as holding every stored vector.
     pub fn save_vectors(&self) -> Result<()> {
         let semantic = self.semantic()?;
-        let last = self
-            .store
-            .last_embedding_change(semantic.embedder.model_id())?;
-        if last != semantic.vectors.saved_change() {
-            semantic.vectors.save(last)?;
+        let held = semantic.held.load(Ordering::Acquire);
+        if held != semantic.vectors.saved_change() {
+            semantic.vectors.save(held)?;
         }
         Ok(())
     }
@@ -146,7 +162,16 @@ impl Hub {
                 .zip(vectors)
                 .map(|(p, v)| (p.key, p.seq, v))
                 .collect();
-            self.store.put_embeddings(&model, &items)?;
+            let last = self.store.put_embeddings(&model, &items)?;
+            // The index holds every change up to `last` if it held every one before this
+            // batch's first; a vector another node wrote in between is loaded by the next sync.
+            let first = last + 1 - items.len() as u64;
+            let _ = semantic.held.compare_exchange(
+                first - 1,
+                last,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            );
             let for_index: Vec<(u64, Vec<f32>)> =
                 items.into_iter().map(|(k, _, v)| (k, v)).collect();
             semantic.vectors.upsert(&for_index)?;

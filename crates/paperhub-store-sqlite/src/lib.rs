@@ -12,13 +12,13 @@ use std::sync::Mutex;
 
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
-use paperhub_core::{Identity, Paper, PaperId, PaperMeta};
+use paperhub_core::{Paper, PaperId, PaperMeta};
+use paperhub_store::matching::{self, Lookups, PaperRow};
 use paperhub_store::{
-    BatchResult, PaperStore, Result, StoreError, StoreStats, StoredEmbedding, StoredPaper,
-    UpsertOutcome,
+    BatchResult, ChangeWatcher, CheckpointStore, EmbeddingStore, PaperStore, PollingWatcher,
+    Result, Store, StoreError, StoreStats, StoredEmbedding, StoredPaper,
 };
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
-use sha2::{Digest, Sha256};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -93,11 +93,14 @@ impl SqliteStore {
         })
     }
 
-    fn with_conn<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T> {
-        let mut conn = self
-            .conn
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>> {
+        self.conn
             .lock()
-            .map_err(|_| other(anyhow::anyhow!("store mutex poisoned")))?;
+            .map_err(|_| other(anyhow::anyhow!("store mutex poisoned")))
+    }
+
+    fn with_conn<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let mut conn = self.lock()?;
         f(&mut conn).map_err(map_err)
     }
 }
@@ -118,59 +121,80 @@ fn parse_day(text: Option<String>) -> Option<NaiveDate> {
     text.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
 }
 
-/// 64 bits of SHA-256 of a title key: a small integer key for the title index (a text index
-/// of whole titles was the largest index and the slowest to insert into).
-fn title_hash(title_key: &str) -> i64 {
-    let digest = Sha256::digest(title_key.as_bytes());
-    i64::from_le_bytes(
-        digest[..8]
-            .try_into()
-            .expect("invariant: SHA-256 has 32 bytes"),
-    )
+/// The three lookups of the matching rule, inside a write transaction.
+struct TxLookups<'a, 'c>(&'a Transaction<'c>);
+
+impl TxLookups<'_, '_> {
+    fn each<V: rusqlite::ToSql>(&self, sql: &str, values: &[V]) -> Result<Vec<StoredPaper>> {
+        let mut stmt = self.0.prepare_cached(sql).map_err(map_err)?;
+        let mut out = Vec::new();
+        for value in values {
+            let rows = stmt.query_map([value], row_to_stored).map_err(map_err)?;
+            for row in rows {
+                out.push(row.map_err(map_err)?);
+            }
+        }
+        Ok(out)
+    }
 }
 
-/// Finds the stored paper a record belongs to; see [`PaperStore::upsert_batch`].
-fn find_match(
-    tx: &Transaction<'_>,
-    meta: &PaperMeta,
-    title_key: &str,
-) -> rusqlite::Result<Option<StoredPaper>> {
-    let by = |sql: &str, value: &str| -> rusqlite::Result<Option<StoredPaper>> {
-        tx.prepare_cached(sql)?
-            .query_row([value], row_to_stored)
-            .optional()
-    };
-    // A title match is checked against the whole key: two titles may share a hash.
-    let by_title = |sql: &str| -> rusqlite::Result<Option<StoredPaper>> {
-        let found = tx
-            .prepare_cached(sql)?
-            .query_row([title_hash(title_key)], row_to_stored)
-            .optional()?;
-        Ok(found.filter(|p| p.paper.meta.title_key() == title_key))
-    };
-    match meta.identity() {
-        Identity::Arxiv(arxiv) => {
-            if let Some(found) = by(
-                &format!("SELECT {SELECT_COLUMNS} FROM papers WHERE arxiv_id = ?1"),
-                &arxiv,
-            )? {
-                return Ok(Some(found));
-            }
-            // The same paper may have arrived first without its id (a listing page).
-            by_title(&format!(
-                "SELECT {SELECT_COLUMNS} FROM papers WHERE title_hash = ?1 \
-                 AND arxiv_id IS NULL AND source_key IS NULL LIMIT 1"
-            ))
-        }
-        Identity::Source(source_key) => by(
-            &format!("SELECT {SELECT_COLUMNS} FROM papers WHERE source_key = ?1"),
-            &source_key,
-        ),
-        Identity::Title(_) => by_title(&format!(
-            "SELECT {SELECT_COLUMNS} FROM papers WHERE title_hash = ?1 \
-             ORDER BY (arxiv_id IS NULL), key LIMIT 1"
-        )),
+impl Lookups for TxLookups<'_, '_> {
+    fn by_arxiv_ids(&mut self, ids: &[&str]) -> Result<Vec<StoredPaper>> {
+        self.each(
+            &format!("SELECT {SELECT_COLUMNS} FROM papers WHERE arxiv_id = ?1"),
+            ids,
+        )
     }
+    fn by_source_keys(&mut self, keys: &[&str]) -> Result<Vec<StoredPaper>> {
+        self.each(
+            &format!("SELECT {SELECT_COLUMNS} FROM papers WHERE source_key = ?1"),
+            keys,
+        )
+    }
+    fn by_title_hashes(&mut self, hashes: &[i64]) -> Result<Vec<StoredPaper>> {
+        self.each(
+            &format!("SELECT {SELECT_COLUMNS} FROM papers WHERE title_hash = ?1"),
+            hashes,
+        )
+    }
+}
+
+fn read_last_seq(tx: &Transaction<'_>) -> rusqlite::Result<u64> {
+    tx.query_row("SELECT value FROM state WHERE name = 'last_seq'", [], |r| {
+        r.get::<_, String>(0)
+    })?
+    .parse()
+    .map_err(|e: std::num::ParseIntError| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+/// Inserts or replaces one paper row as it is.
+fn write_row(tx: &Transaction<'_>, row: &PaperRow, now: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO papers (key, id, arxiv_id, source_key, source_id, title_hash, version, \
+         listed_on, format, meta, seq, created_at, changed_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) \
+         ON CONFLICT (key) DO UPDATE SET id = excluded.id, arxiv_id = excluded.arxiv_id, \
+         source_key = excluded.source_key, source_id = excluded.source_id, \
+         title_hash = excluded.title_hash, version = excluded.version, listed_on = excluded.listed_on, \
+         format = excluded.format, meta = excluded.meta, seq = excluded.seq, changed_at = excluded.changed_at",
+    )?
+    .execute(params![
+        row.key as i64,
+        row.id,
+        row.arxiv_id,
+        row.source_key,
+        row.source_id,
+        row.title_hash,
+        row.version,
+        day_text(row.listed_on),
+        row.format,
+        row.meta,
+        row.seq as i64,
+        now,
+    ])?;
+    Ok(())
 }
 
 fn day_text(day: Option<NaiveDate>) -> Option<String> {
@@ -179,96 +203,48 @@ fn day_text(day: Option<NaiveDate>) -> Option<String> {
 
 impl PaperStore for SqliteStore {
     fn upsert_batch(&self, batch: &[PaperMeta]) -> Result<BatchResult> {
-        self.with_conn(|conn| {
-            let tx = conn.transaction()?;
-            let mut seq: u64 = tx
-                .query_row("SELECT value FROM state WHERE name = 'last_seq'", [], |r| r.get::<_, String>(0))?
-                .parse()
-                .map_err(|e: std::num::ParseIntError| {
-                    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
-                })?;
-            let now = Utc::now().to_rfc3339();
-            let mut changed_at: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
-            let mut result = BatchResult { outcomes: Vec::with_capacity(batch.len()), ..Default::default() };
-            for incoming in batch {
-                let title_key = incoming.title_key();
-                let found = find_match(&tx, incoming, &title_key)?;
-                let (outcome, stored) = match found {
-                    Some(mut stored) => {
-                        if !stored.paper.meta.merge_from(incoming) {
-                            result.outcomes.push(UpsertOutcome::Unchanged);
-                            continue;
-                        }
-                        seq += 1;
-                        let meta = &stored.paper.meta;
-                        if stored.paper.listed_on.is_none() {
-                            stored.paper.listed_on = meta.listing_day();
-                        }
-                        tx.prepare_cached(
-                            "UPDATE papers SET arxiv_id = ?2, source_key = ?3, source_id = ?4, title_hash = ?5, \
-                             version = ?6, listed_on = ?7, format = ?8, meta = ?9, seq = ?10, changed_at = ?11 \
-                             WHERE key = ?1",
-                        )?
-                        .execute(params![
-                            stored.key as i64,
-                            meta.arxiv_id.as_ref().map(|a| a.as_str()),
-                            meta.source_key(),
-                            meta.source_id,
-                            title_hash(&meta.title_key()),
-                            meta.version(),
-                            day_text(stored.paper.listed_on),
-                            meta.format.map(|f| f.as_str()),
-                            serde_json::to_string(meta).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?,
-                            seq as i64,
-                            now,
-                        ])?;
-                        stored.seq = seq;
-                        (UpsertOutcome::Updated, stored)
-                    }
-                    None => {
-                        seq += 1;
-                        let id = PaperId::for_identity(&incoming.identity());
-                        let listed_on = incoming.listing_day();
-                        tx.prepare_cached(
-                            "INSERT INTO papers (id, arxiv_id, source_key, source_id, title_hash, version, \
-                             listed_on, format, meta, seq, created_at, changed_at) \
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-                        )?
-                        .execute(params![
-                            id.as_str(),
-                            incoming.arxiv_id.as_ref().map(|a| a.as_str()),
-                            incoming.source_key(),
-                            incoming.source_id,
-                            title_hash(&title_key),
-                            incoming.version(),
-                            day_text(listed_on),
-                            incoming.format.map(|f| f.as_str()),
-                            serde_json::to_string(incoming)
-                                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?,
-                            seq as i64,
-                            now,
-                        ])?;
-                        let key = tx.last_insert_rowid() as u64;
-                        let paper = Paper { id, listed_on, meta: incoming.clone() };
-                        (UpsertOutcome::Added, StoredPaper { key, seq, paper })
-                    }
-                };
-                result.outcomes.push(outcome);
-                // A paper changed twice in one batch is reported once, as it ends up.
-                match changed_at.entry(stored.key) {
-                    std::collections::hash_map::Entry::Occupied(e) => result.changed[*e.get()] = stored,
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(result.changed.len());
-                        result.changed.push(stored);
-                        result.added.push(outcome == UpsertOutcome::Added);
-                    }
-                }
-            }
-            tx.execute("UPDATE state SET value = ?1 WHERE name = 'last_seq'", [seq.to_string()])?;
-            tx.commit()?;
-            result.last_seq = seq;
-            Ok(result)
-        })
+        let mut conn = self.lock()?;
+        // IMMEDIATE: the write lock is taken before the counter is read, so another process
+        // writing the same file cannot number a batch from the same counter value.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(map_err)?;
+        let last_seq = read_last_seq(&tx).map_err(map_err)?;
+        let next_key: i64 = tx
+            .query_row("SELECT COALESCE(MAX(key), 0) + 1 FROM papers", [], |r| {
+                r.get(0)
+            })
+            .map_err(map_err)?;
+        let plan = matching::plan_batch(&mut TxLookups(&tx), batch, last_seq, next_key as u64)?;
+        let now = Utc::now().to_rfc3339();
+        for write in &plan.writes {
+            write_row(&tx, &write.row, &now).map_err(map_err)?;
+        }
+        tx.execute(
+            "UPDATE state SET value = ?1 WHERE name = 'last_seq'",
+            [plan.result.last_seq.to_string()],
+        )
+        .map_err(map_err)?;
+        tx.commit().map_err(map_err)?;
+        Ok(plan.result)
+    }
+
+    fn import_papers(&self, papers: &[StoredPaper], last_seq: u64) -> Result<()> {
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(map_err)?;
+        let now = Utc::now().to_rfc3339();
+        for paper in papers {
+            write_row(&tx, &PaperRow::of(paper)?, &now).map_err(map_err)?;
+        }
+        let current = read_last_seq(&tx).map_err(map_err)?;
+        tx.execute(
+            "UPDATE state SET value = ?1 WHERE name = 'last_seq'",
+            [current.max(last_seq).to_string()],
+        )
+        .map_err(map_err)?;
+        tx.commit().map_err(map_err)
     }
 
     fn get(&self, id: &PaperId) -> Result<Option<Paper>> {
@@ -374,92 +350,6 @@ impl PaperStore for SqliteStore {
         })
     }
 
-    fn put_embeddings(&self, model: &str, items: &[(u64, u64, Vec<f32>)]) -> Result<()> {
-        self.with_conn(|conn| {
-            let tx = conn.transaction()?;
-            {
-                let last: i64 = tx
-                    .prepare_cached("SELECT COALESCE(MAX(change), 0) FROM embeddings WHERE model = ?1")?
-                    .query_row([model], |r| r.get(0))?;
-                let mut stmt = tx.prepare_cached(
-                    "INSERT INTO embeddings (key, model, seq, vector, change) VALUES (?1, ?2, ?3, ?4, ?5) \
-                     ON CONFLICT (model, key) DO UPDATE SET seq = excluded.seq, vector = excluded.vector, \
-                     change = excluded.change",
-                )?;
-                for (i, (key, seq, vector)) in items.iter().enumerate() {
-                    let bytes: Vec<u8> = vector.iter().flat_map(|x| x.to_le_bytes()).collect();
-                    stmt.execute(params![*key as i64, model, *seq as i64, bytes, last + 1 + i as i64])?;
-                }
-            }
-            tx.commit()
-        })
-    }
-
-    fn papers_to_embed(
-        &self,
-        model: &str,
-        after_key: u64,
-        limit: usize,
-    ) -> Result<Vec<StoredPaper>> {
-        self.with_conn(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT p.key, p.seq, p.id, p.listed_on, p.meta FROM papers p \
-                 LEFT JOIN embeddings e ON e.model = ?1 AND e.key = p.key \
-                 WHERE p.key > ?2 AND (e.key IS NULL OR e.seq < p.seq) ORDER BY p.key LIMIT ?3",
-            )?;
-            let rows = stmt.query_map(
-                params![model, after_key as i64, limit as i64],
-                row_to_stored,
-            )?;
-            rows.collect()
-        })
-    }
-
-    fn embeddings_since(
-        &self,
-        model: &str,
-        after: u64,
-        limit: usize,
-    ) -> Result<Vec<StoredEmbedding>> {
-        self.with_conn(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT change, key, vector FROM embeddings WHERE model = ?1 AND change > ?2 \
-                 ORDER BY change LIMIT ?3",
-            )?;
-            let rows = stmt.query_map(params![model, after as i64, limit as i64], |row| {
-                let bytes: Vec<u8> = row.get(2)?;
-                Ok(StoredEmbedding {
-                    change: row.get::<_, i64>(0)? as u64,
-                    key: row.get::<_, i64>(1)? as u64,
-                    vector: bytes
-                        .chunks_exact(4)
-                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                        .collect(),
-                })
-            })?;
-            rows.collect()
-        })
-    }
-
-    fn last_embedding_change(&self, model: &str) -> Result<u64> {
-        self.with_conn(|conn| {
-            conn.prepare_cached("SELECT COALESCE(MAX(change), 0) FROM embeddings WHERE model = ?1")?
-                .query_row([model], |r| r.get::<_, i64>(0))
-                .map(|n| n as u64)
-        })
-    }
-
-    fn embedding_count(&self, model: &str) -> Result<u64> {
-        self.with_conn(|conn| {
-            conn.query_row(
-                "SELECT COUNT(*) FROM embeddings WHERE model = ?1",
-                [model],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| n as u64)
-        })
-    }
-
     fn papers_between(
         &self,
         from: NaiveDate,
@@ -516,7 +406,130 @@ impl PaperStore for SqliteStore {
                 .map(parse_day)
         })
     }
+}
 
+impl EmbeddingStore for SqliteStore {
+    fn put_embeddings(&self, model: &str, items: &[(u64, u64, Vec<f32>)]) -> Result<u64> {
+        self.with_conn(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let last: i64;
+            {
+                last = tx
+                    .prepare_cached("SELECT COALESCE(MAX(change), 0) FROM embeddings WHERE model = ?1")?
+                    .query_row([model], |r| r.get(0))?;
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO embeddings (key, model, seq, vector, change) VALUES (?1, ?2, ?3, ?4, ?5) \
+                     ON CONFLICT (model, key) DO UPDATE SET seq = excluded.seq, vector = excluded.vector, \
+                     change = excluded.change",
+                )?;
+                for (i, (key, seq, vector)) in items.iter().enumerate() {
+                    stmt.execute(params![*key as i64, model, *seq as i64, vector_bytes(vector), last + 1 + i as i64])?;
+                }
+            }
+            tx.commit()?;
+            Ok((last + items.len() as i64) as u64)
+        })
+    }
+
+    fn papers_to_embed(
+        &self,
+        model: &str,
+        after_key: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredPaper>> {
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT p.key, p.seq, p.id, p.listed_on, p.meta FROM papers p \
+                 LEFT JOIN embeddings e ON e.model = ?1 AND e.key = p.key \
+                 WHERE p.key > ?2 AND (e.key IS NULL OR e.seq < p.seq) ORDER BY p.key LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(
+                params![model, after_key as i64, limit as i64],
+                row_to_stored,
+            )?;
+            rows.collect()
+        })
+    }
+
+    fn embeddings_since(
+        &self,
+        model: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEmbedding>> {
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT change, key, seq, vector FROM embeddings WHERE model = ?1 AND change > ?2 \
+                 ORDER BY change LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(params![model, after as i64, limit as i64], |row| {
+                let bytes: Vec<u8> = row.get(3)?;
+                Ok(StoredEmbedding {
+                    change: row.get::<_, i64>(0)? as u64,
+                    key: row.get::<_, i64>(1)? as u64,
+                    seq: row.get::<_, i64>(2)? as u64,
+                    vector: bytes
+                        .chunks_exact(4)
+                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                        .collect(),
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    fn last_embedding_change(&self, model: &str) -> Result<u64> {
+        self.with_conn(|conn| {
+            conn.prepare_cached("SELECT COALESCE(MAX(change), 0) FROM embeddings WHERE model = ?1")?
+                .query_row([model], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+        })
+    }
+
+    fn embedding_count(&self, model: &str) -> Result<u64> {
+        self.with_conn(|conn| {
+            conn.query_row(
+                "SELECT COUNT(*) FROM embeddings WHERE model = ?1",
+                [model],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+        })
+    }
+
+    fn embedding_models(&self) -> Result<Vec<String>> {
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare("SELECT DISTINCT model FROM embeddings ORDER BY model")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect()
+        })
+    }
+
+    fn import_embeddings(&self, model: &str, items: &[StoredEmbedding]) -> Result<()> {
+        self.with_conn(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO embeddings (key, model, seq, vector, change) VALUES (?1, ?2, ?3, ?4, ?5) \
+                     ON CONFLICT (model, key) DO UPDATE SET seq = excluded.seq, vector = excluded.vector, \
+                     change = excluded.change",
+                )?;
+                for e in items {
+                    stmt.execute(params![
+                        e.key as i64,
+                        model,
+                        e.seq as i64,
+                        vector_bytes(&e.vector),
+                        e.change as i64
+                    ])?;
+                }
+            }
+            tx.commit()
+        })
+    }
+}
+
+impl CheckpointStore for SqliteStore {
     fn get_state(&self, name: &str) -> Result<Option<String>> {
         self.with_conn(|conn| {
             conn.prepare_cached("SELECT value FROM state WHERE name = ?1")?
@@ -534,4 +547,29 @@ impl PaperStore for SqliteStore {
             .map(|_| ())
         })
     }
+
+    fn all_states(&self) -> Result<Vec<(String, String)>> {
+        self.with_conn(|conn| {
+            let mut stmt = conn
+                .prepare("SELECT name, value FROM state WHERE name <> 'last_seq' ORDER BY name")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        })
+    }
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    /// Only processes on this machine can write the file; they send no signal, so a follower
+    /// looks at a steady pace.
+    fn watch(&self) -> Result<Box<dyn ChangeWatcher>> {
+        Ok(Box::new(PollingWatcher))
+    }
+}
+
+fn vector_bytes(vector: &[f32]) -> Vec<u8> {
+    vector.iter().flat_map(|x| x.to_le_bytes()).collect()
 }

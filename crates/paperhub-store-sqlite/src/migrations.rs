@@ -23,12 +23,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
 pub fn apply(conn: &mut Connection) -> anyhow::Result<()> {
     let current: usize =
         conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
-    if current > MIGRATIONS.len() {
-        anyhow::bail!(
-            "the database is at schema version {current}, newer than this paperhub knows ({}); upgrade paperhub",
-            MIGRATIONS.len()
-        );
-    }
+    paperhub_store::check_schema_version(current as u32, MIGRATIONS.len() as u32)?;
     for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)

@@ -5,7 +5,7 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use paperhub_core::{ArxivId, PaperMeta, SourceFormat};
 
-use crate::{PaperStore, UpsertOutcome};
+use crate::{Store, UpsertOutcome};
 
 fn arxiv(id: &str, title: &str) -> PaperMeta {
     PaperMeta {
@@ -48,7 +48,7 @@ fn listing(title: &str, day: NaiveDate) -> PaperMeta {
 }
 
 /// Runs every check, each on a fresh store from `fresh`.
-pub fn run_all<S: PaperStore>(fresh: impl Fn() -> S) {
+pub fn run_all<S: Store + 'static>(fresh: impl Fn() -> S) {
     upserting_twice_adds_once_then_changes_nothing(&fresh());
     a_newer_version_updates_and_keeps_the_id(&fresh());
     the_same_arxiv_id_from_two_formats_is_one_paper(&fresh());
@@ -60,11 +60,128 @@ pub fn run_all<S: PaperStore>(fresh: impl Fn() -> S) {
     stats_count_papers_days_and_formats(&fresh());
     embeddings_are_kept_per_model_and_redone_when_a_paper_changes(&fresh());
     papers_are_listed_by_day_with_their_neighbouring_days(&fresh());
+    a_copy_holds_the_same_papers_vectors_and_values(&fresh(), &fresh());
+    a_copy_refuses_a_target_that_holds_papers(&fresh(), &fresh());
+    writers_at_the_same_time_never_duplicate_a_paper(std::sync::Arc::new(fresh()));
+}
+
+/// `paperhub copy`: keys, change numbers, vectors and values arrive as they were, and the
+/// content reports of both stores are equal.
+pub fn a_copy_holds_the_same_papers_vectors_and_values(from: &dyn Store, to: &dyn Store) {
+    let day = NaiveDate::from_ymd_opt(2025, 6, 5).unwrap();
+    from.upsert_batch(&[
+        arxiv("2402.13616v1", "YOLOv9"),
+        listing("A listed paper", day),
+        beir("7", "A corpus document"),
+    ])
+    .unwrap();
+    // A superseded change leaves a gap in the numbers: the copy's counter must still match.
+    from.upsert_batch(&[arxiv("2402.13616v2", "YOLOv9, revised")])
+        .unwrap();
+    let todo = from.papers_to_embed("m", 0, 10).unwrap();
+    let items: Vec<(u64, u64, Vec<f32>)> = todo
+        .iter()
+        .map(|p| (p.key, p.seq, vec![p.key as f32, -1.5]))
+        .collect();
+    from.put_embeddings("m", &items).unwrap();
+    from.set_state("harvest:oai", "{\"from\":\"2026-11-01\"}")
+        .unwrap();
+
+    crate::copy::copy_store(from, to, |_, _, _| {}).unwrap();
+    let a = crate::copy::content_report(from, |_| {}).unwrap();
+    let b = crate::copy::content_report(to, |_| {}).unwrap();
+    assert_eq!(a, b, "the copy's counts and checksum equal the original's");
+    assert_eq!((a.papers, a.embeddings, a.states), (3, 3, 1));
+    assert_eq!(to.last_seq().unwrap(), from.last_seq().unwrap());
+    let yolo = to.find("2402.13616").unwrap().expect("copied");
+    assert_eq!(yolo.meta.title, "YOLOv9, revised");
+    assert_eq!(
+        to.key_of(&yolo.id).unwrap(),
+        from.key_of(&yolo.id).unwrap(),
+        "keys are kept, so an index built over one store fits the other"
+    );
+    assert!(
+        to.papers_to_embed("m", 0, 10).unwrap().is_empty(),
+        "vectors are current"
+    );
+    assert_eq!(to.embedding_models().unwrap(), vec!["m".to_string()]);
+    // The copy goes on as a store of its own: new papers take numbers after the copied ones.
+    let added = to
+        .upsert_batch(&[arxiv("2501.00001", "After the copy")])
+        .unwrap();
+    assert_eq!(added.last_seq, from.last_seq().unwrap() + 1);
+    assert!(added.changed[0].key > yolo_key_max(from));
+    // A vector written after the copy takes the next change number.
+    to.put_embeddings(
+        "m",
+        &[(added.changed[0].key, added.last_seq, vec![1.0, 1.0])],
+    )
+    .unwrap();
+    assert_eq!(
+        to.last_embedding_change("m").unwrap(),
+        from.last_embedding_change("m").unwrap() + 1
+    );
+}
+
+fn yolo_key_max(store: &dyn Store) -> u64 {
+    store
+        .changes_since(0, 1000)
+        .unwrap()
+        .iter()
+        .map(|p| p.key)
+        .max()
+        .unwrap_or(0)
+}
+
+/// A copy into a database that already holds papers would mix two hubs: refused.
+pub fn a_copy_refuses_a_target_that_holds_papers(from: &dyn Store, to: &dyn Store) {
+    from.upsert_batch(&[arxiv("2402.13616", "YOLOv9")]).unwrap();
+    to.upsert_batch(&[arxiv("2501.00001", "Already here")])
+        .unwrap();
+    let error = crate::copy::copy_store(from, to, |_, _, _| {}).unwrap_err();
+    assert!(matches!(error, crate::StoreError::Conflict(_)), "{error}");
+    assert_eq!(to.stats().unwrap().papers, 1, "nothing was written");
+}
+
+/// Several writers (threads here; processes or nodes on a shared database) upserting the same
+/// papers at once: each paper is stored once, and the change numbers stay one gap-free
+/// sequence in commit order.
+pub fn writers_at_the_same_time_never_duplicate_a_paper<S: Store + 'static>(
+    store: std::sync::Arc<S>,
+) {
+    let batch: Vec<PaperMeta> = (0..50)
+        .map(|i| arxiv(&format!("2403.{i:05}"), &format!("Paper {i}")))
+        .chain((0..50).map(|i| {
+            listing(
+                &format!("Listed {i}"),
+                NaiveDate::from_ymd_opt(2025, 6, 5).unwrap(),
+            )
+        }))
+        .collect();
+    let writers: Vec<_> = (0..4)
+        .map(|_| {
+            let store = store.clone();
+            let batch = batch.clone();
+            std::thread::spawn(move || {
+                for chunk in batch.chunks(25) {
+                    store.upsert_batch(chunk).unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().expect("a writer panicked");
+    }
+    assert_eq!(store.stats().unwrap().papers, 100, "each paper once");
+    assert_eq!(store.last_seq().unwrap(), 100, "one number per paper added");
+    let changes = store.changes_since(0, 1000).unwrap();
+    let seqs: Vec<u64> = changes.iter().map(|p| p.seq).collect();
+    assert_eq!(seqs, (1..=100).collect::<Vec<_>>());
 }
 
 /// Days: papers between two days (latest day first, listing order within a day), counts,
 /// the days before and after a day, and the latest day.
-pub fn papers_are_listed_by_day_with_their_neighbouring_days(store: &dyn PaperStore) {
+pub fn papers_are_listed_by_day_with_their_neighbouring_days(store: &dyn Store) {
     let day = |d: u32| NaiveDate::from_ymd_opt(2025, 6, d).unwrap();
     assert_eq!(
         store.latest_day().unwrap(),
@@ -129,7 +246,7 @@ pub fn papers_are_listed_by_day_with_their_neighbouring_days(store: &dyn PaperSt
 }
 
 /// Embeddings: stored per model, listed for loading, and asked for again after a change.
-pub fn embeddings_are_kept_per_model_and_redone_when_a_paper_changes(store: &dyn PaperStore) {
+pub fn embeddings_are_kept_per_model_and_redone_when_a_paper_changes(store: &dyn Store) {
     store
         .upsert_batch(&[arxiv("2401.00001v1", "One"), arxiv("2401.00002v1", "Two")])
         .unwrap();
@@ -205,7 +322,7 @@ pub fn embeddings_are_kept_per_model_and_redone_when_a_paper_changes(store: &dyn
 }
 
 /// Idempotent upsert.
-pub fn upserting_twice_adds_once_then_changes_nothing(store: &dyn PaperStore) {
+pub fn upserting_twice_adds_once_then_changes_nothing(store: &dyn Store) {
     let batch = vec![
         arxiv("2402.13616v1", "YOLOv9"),
         beir("4983", "Microstructural development"),
@@ -236,7 +353,7 @@ pub fn upserting_twice_adds_once_then_changes_nothing(store: &dyn PaperStore) {
 }
 
 /// A newer version replaces the fields and keeps the id; an older one changes nothing.
-pub fn a_newer_version_updates_and_keeps_the_id(store: &dyn PaperStore) {
+pub fn a_newer_version_updates_and_keeps_the_id(store: &dyn Store) {
     store
         .upsert_batch(&[arxiv("2402.13616v1", "YOLOv9 draft")])
         .unwrap();
@@ -261,7 +378,7 @@ pub fn a_newer_version_updates_and_keeps_the_id(store: &dyn PaperStore) {
 }
 
 /// One arXiv id, two formats: one paper, fields filled from both.
-pub fn the_same_arxiv_id_from_two_formats_is_one_paper(store: &dyn PaperStore) {
+pub fn the_same_arxiv_id_from_two_formats_is_one_paper(store: &dyn Store) {
     store
         .upsert_batch(&[arxiv("1302.2146v2", "The Same-Sign Dilepton Signature")])
         .unwrap();
@@ -276,7 +393,7 @@ pub fn the_same_arxiv_id_from_two_formats_is_one_paper(store: &dyn PaperStore) {
 }
 
 /// A paper first seen on a listing page (no id) and then with its arXiv id stays one paper.
-pub fn a_listed_paper_keeps_its_id_when_its_arxiv_record_arrives(store: &dyn PaperStore) {
+pub fn a_listed_paper_keeps_its_id_when_its_arxiv_record_arrives(store: &dyn Store) {
     let day = NaiveDate::from_ymd_opt(2025, 6, 5).unwrap();
     let listed = store
         .upsert_batch(&[listing("YOLOv9: Learning What You Want", day)])
@@ -308,7 +425,7 @@ pub fn a_listed_paper_keeps_its_id_when_its_arxiv_record_arrives(store: &dyn Pap
 }
 
 /// Corpus documents are told apart by their source ids, not their titles.
-pub fn distinct_source_ids_with_one_title_stay_distinct(store: &dyn PaperStore) {
+pub fn distinct_source_ids_with_one_title_stay_distinct(store: &dyn Store) {
     let result = store
         .upsert_batch(&[beir("1", "Same title"), beir("2", "Same title")])
         .unwrap();
@@ -320,7 +437,7 @@ pub fn distinct_source_ids_with_one_title_stay_distinct(store: &dyn PaperStore) 
 }
 
 /// Every change gets the next sequence number; `changes_since` replays them in order.
-pub fn changes_are_numbered_in_order_for_the_index_to_catch_up(store: &dyn PaperStore) {
+pub fn changes_are_numbered_in_order_for_the_index_to_catch_up(store: &dyn Store) {
     assert_eq!(store.last_seq().unwrap(), 0);
     store
         .upsert_batch(&[arxiv("2401.00001v1", "One"), arxiv("2401.00002v1", "Two")])
@@ -353,7 +470,7 @@ pub fn changes_are_numbered_in_order_for_the_index_to_catch_up(store: &dyn Paper
 }
 
 /// Lookups by each kind of id.
-pub fn papers_are_found_by_hub_id_arxiv_id_and_source_id(store: &dyn PaperStore) {
+pub fn papers_are_found_by_hub_id_arxiv_id_and_source_id(store: &dyn Store) {
     let added = store
         .upsert_batch(&[
             beir("4983", "Microstructural development"),
@@ -389,15 +506,26 @@ pub fn papers_are_found_by_hub_id_arxiv_id_and_source_id(store: &dyn PaperStore)
 }
 
 /// Small persistent values.
-pub fn state_values_persist_and_update(store: &dyn PaperStore) {
+pub fn state_values_persist_and_update(store: &dyn Store) {
     assert_eq!(store.get_state("harvest:x").unwrap(), None);
     store.set_state("harvest:x", "a").unwrap();
     store.set_state("harvest:x", "b").unwrap();
     assert_eq!(store.get_state("harvest:x").unwrap().as_deref(), Some("b"));
+    store.set_state("harvest:y", "c").unwrap();
+    let mut all = store.all_states().unwrap();
+    all.sort();
+    assert_eq!(
+        all,
+        vec![
+            ("harvest:x".into(), "b".into()),
+            ("harvest:y".into(), "c".into())
+        ],
+        "every value, and none of the store's own bookkeeping"
+    );
 }
 
 /// Counts.
-pub fn stats_count_papers_days_and_formats(store: &dyn PaperStore) {
+pub fn stats_count_papers_days_and_formats(store: &dyn Store) {
     let day = NaiveDate::from_ymd_opt(2025, 6, 5).unwrap();
     store
         .upsert_batch(&[
