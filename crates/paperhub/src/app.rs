@@ -1,4 +1,7 @@
-//! Opening the hub in a data directory.
+//! The one assembly of the app: every command, `serve` included, opens the hub from the
+//! [`Settings`] through [`Context`]. The data directory's layout is written here and nowhere
+//! else: `paperhub.sqlite3` (the embedded store, unless `database.url` names another),
+//! `index/keyword` (tantivy), `index/vector/<model>` (the HNSW graph) and `model`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,41 +10,100 @@ use anyhow::Context as _;
 use paperhub_embed::model_files::ModelFiles;
 use paperhub_hub::Hub;
 use paperhub_search::{FlatIndex, HnswIndex, HnswParams, TantivyIndex, VectorIndex};
+use paperhub_store::Store;
+use paperhub_store_postgres::{redact_url, PostgresStore};
 use paperhub_store_sqlite::SqliteStore;
 
+use crate::config::Settings;
 use crate::progress::Progress;
 
 /// Hubs with at most this many paper vectors search them exactly; above it, approximately.
 pub const EXACT_SEARCH_MAX: u64 = 20_000;
 
+/// Which database a `database.url` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL server (the URL as given).
+    Postgres(String),
+}
+
+impl Database {
+    /// The database of `url` (`None`: the embedded SQLite file in `data_dir`).
+    pub fn of(url: Option<&str>, data_dir: &std::path::Path) -> anyhow::Result<Self> {
+        match url {
+            None | Some("") => Ok(Database::Sqlite(data_dir.join("paperhub.sqlite3"))),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Database::Postgres(url.to_owned()))
+            }
+            Some(url) if url.starts_with("sqlite:") => {
+                let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+                if path.is_empty() {
+                    anyhow::bail!("database.url `{url}` names no file: write sqlite:PATH");
+                }
+                Ok(Database::Sqlite(PathBuf::from(path)))
+            }
+            Some(url) => anyhow::bail!(
+                "database.url `{}` is neither postgres://… nor sqlite:PATH",
+                redact_url(url)
+            ),
+        }
+    }
+
+    /// Opens it, applying migrations.
+    pub fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
+        Ok(match self {
+            Database::Sqlite(path) => Arc::new(SqliteStore::open(path)?),
+            Database::Postgres(url) => Arc::new(PostgresStore::open(url)?),
+        })
+    }
+}
+
 /// What every command gets.
 pub struct Context {
-    /// The data directory.
-    pub data_dir: PathBuf,
-    /// The embedding model's directory, when given (`--model-dir`, `PAPERHUB_MODEL_DIR`).
-    pub model_dir: Option<PathBuf>,
+    /// The settings in effect.
+    pub settings: Settings,
     /// No progress or summaries.
     pub quiet: bool,
 }
 
 impl Context {
+    /// The data directory.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.settings.data_dir
+    }
+
     /// Where the embedding model lives: `--model-dir`, else `model` in the data directory.
     pub fn model_dir(&self) -> PathBuf {
-        self.model_dir
+        self.settings
+            .model_dir
             .clone()
-            .unwrap_or_else(|| self.data_dir.join("model"))
+            .unwrap_or_else(|| self.data_dir().join("model"))
+    }
+
+    /// The database the settings name.
+    pub fn database(&self) -> anyhow::Result<Database> {
+        Database::of(self.settings.database.url.as_deref(), self.data_dir())
+    }
+
+    /// Opens the database the settings name.
+    pub fn open_store(&self) -> anyhow::Result<Arc<dyn Store>> {
+        let data_dir = self.data_dir();
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("creating data directory {}", data_dir.display()))?;
+        self.database()?.open()
     }
 
     /// Opens (creating if needed) the store and the index, and brings the index up to date
-    /// with the store, repairing an interrupted ingest.
+    /// with the store, repairing an interrupted ingest (or, on a node of a shared database,
+    /// taking in what other nodes wrote; on an empty data directory, building it whole).
     pub fn open_hub(&self) -> anyhow::Result<Hub> {
-        std::fs::create_dir_all(&self.data_dir)
-            .with_context(|| format!("creating data directory {}", self.data_dir.display()))?;
-        let store = SqliteStore::open(&self.data_dir.join("paperhub.sqlite3"))?;
-        let index_dir = self.data_dir.join("index").join("keyword");
+        let store = self.open_store()?;
+        let index_dir = self.data_dir().join("index").join("keyword");
         let index = TantivyIndex::open(&index_dir)
             .with_context(|| format!("opening the keyword index in {}", index_dir.display()))?;
-        let hub = Hub::new(Arc::new(store), Arc::new(index));
+        let hub = Hub::new(store, Arc::new(index));
         let progress = Progress::new(self.quiet, "catching the index up with the store");
         let repaired = hub
             .catch_up(|done, total| progress.records(done, Some(total)))
@@ -59,20 +121,15 @@ impl Context {
 
 impl Context {
     /// The vector index: exact (in memory, loaded from the store) while the hub holds at most
-    /// `PAPERHUB_EXACT_SEARCH_MAX` vectors (default [`EXACT_SEARCH_MAX`]), approximate (HNSW,
+    /// `search.exact_search_max` vectors (default [`EXACT_SEARCH_MAX`]), approximate (HNSW,
     /// saved in `index/vector/<model>`) above that, and from then on.
     fn open_vector_index(&self, hub: &Hub) -> anyhow::Result<Arc<dyn VectorIndex>> {
         let dir = self
-            .data_dir
+            .data_dir()
             .join("index")
             .join("vector")
             .join(paperhub_embed::MODEL_ID);
-        let exact_max = match std::env::var("PAPERHUB_EXACT_SEARCH_MAX") {
-            Ok(value) => value.parse::<u64>().with_context(|| {
-                format!("PAPERHUB_EXACT_SEARCH_MAX must be a number of vectors, not {value:?}")
-            })?,
-            Err(_) => EXACT_SEARCH_MAX,
-        };
+        let exact_max = self.settings.search.exact_search_max;
         let count = hub.store().embedding_count(paperhub_embed::MODEL_ID)?;
         if count <= exact_max && !HnswIndex::exists(&dir) {
             return Ok(Arc::new(FlatIndex::new(paperhub_embed::DIMENSIONS)));

@@ -1,6 +1,7 @@
-//! The configuration of `paperhub serve`: one [`Settings`] struct read from, in increasing
-//! precedence, the built-in defaults, a TOML file, `PAPERHUB_…` environment variables and
-//! command-line flags; then validated into the server's [`ServerConfig`].
+//! The configuration of every command: one [`Settings`] struct read from, in increasing
+//! precedence, the built-in defaults, a TOML file (`--config`), `PAPERHUB_…` environment
+//! variables and command-line flags; then validated (the server's part into its
+//! [`ServerConfig`]). Every command reads it the same way, in `main`, before it runs.
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +23,10 @@ pub struct Settings {
     /// The embedding model's directory (default: `model` in `data_dir`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_dir: Option<PathBuf>,
+    /// The database.
+    pub database: DatabaseSettings,
+    /// Search.
+    pub search: SearchSettings,
     /// The HTTP server.
     pub server: ServerSettings,
 }
@@ -31,7 +36,49 @@ impl Default for Settings {
         Self {
             data_dir: PathBuf::from("./paperhub-data"),
             model_dir: None,
+            database: DatabaseSettings::default(),
+            search: SearchSettings::default(),
             server: ServerSettings::default(),
+        }
+    }
+}
+
+/// `[database]`: where the papers, vectors, checkpoints (and later accounts) live.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// `postgres://user:password@host:port/db` for a shared PostgreSQL (several nodes),
+    /// `sqlite:PATH` for a SQLite file elsewhere; absent: the embedded SQLite file
+    /// `paperhub.sqlite3` in the data directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    /// The URL's password never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field(
+                "url",
+                &self.url.as_deref().map(paperhub_store_postgres::redact_url),
+            )
+            .finish()
+    }
+}
+
+/// `[search]`: how the hub searches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchSettings {
+    /// Hubs with at most this many paper vectors search them exactly (in memory); above it,
+    /// with the approximate HNSW index saved in the data directory.
+    pub exact_search_max: u64,
+}
+
+impl Default for SearchSettings {
+    fn default() -> Self {
+        Self {
+            exact_search_max: crate::app::EXACT_SEARCH_MAX,
         }
     }
 }
@@ -45,22 +92,39 @@ pub struct Flags {
     /// `--model-dir`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_dir: Option<PathBuf>,
+    /// `--database-url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
     /// `serve --listen`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub listen: Option<String>,
 }
 
-/// Environment variables read as settings: `PAPERHUB_DATA_DIR`, `PAPERHUB_MODEL_DIR` and
-/// `PAPERHUB_SERVER__<KEY>`. Other `PAPERHUB_…` variables (`PAPERHUB_CONFIG`, those of the
-/// tests) are not settings.
+/// The sections of the settings, each read from `PAPERHUB_<SECTION>__<KEY>`.
+const SECTIONS: &[&str] = &["database", "search", "server"];
+
+/// Environment variables read as settings: `PAPERHUB_DATA_DIR`, `PAPERHUB_MODEL_DIR`,
+/// `PAPERHUB_DATABASE_URL` and `PAPERHUB_<SECTION>__<KEY>`. Other `PAPERHUB_…` variables
+/// (`PAPERHUB_CONFIG`, those of the tests) are not settings.
 fn env_provider() -> Env {
-    Env::prefixed("PAPERHUB_").split("__").filter(|key| {
-        let key = key.as_str().to_ascii_lowercase();
-        key == "data_dir"
-            || key == "model_dir"
-            || key.starts_with("server.")
-            || key.starts_with("server__")
-    })
+    Env::prefixed("PAPERHUB_")
+        .map(|key| {
+            if key.as_str().eq_ignore_ascii_case("database_url") {
+                "database__url".into()
+            } else {
+                key.into()
+            }
+        })
+        .split("__")
+        .filter(|key| {
+            let key = key.as_str().to_ascii_lowercase();
+            key == "data_dir"
+                || key == "model_dir"
+                || SECTIONS.iter().any(|section| {
+                    key.starts_with(&format!("{section}."))
+                        || key.starts_with(&format!("{section}__"))
+                })
+        })
 }
 
 /// Reads the settings: defaults, then `file`, then the environment, then `flags`.
@@ -88,6 +152,9 @@ pub fn load(file: Option<&Path>, flags: &Flags) -> anyhow::Result<Settings> {
     }
     if let Some(dir) = &flags.model_dir {
         settings.model_dir = Some(dir.clone());
+    }
+    if let Some(url) = &flags.database_url {
+        settings.database.url = Some(url.clone());
     }
     if let Some(listen) = &flags.listen {
         settings.server.listen.clone_from(listen);
@@ -148,11 +215,54 @@ mod tests {
             let flags = Flags {
                 listen: Some("127.0.0.1:3333".into()),
                 data_dir: Some("from-flag".into()),
-                model_dir: None,
+                ..Flags::default()
             };
             let settings = load(Some(file), &flags).unwrap();
             assert_eq!(settings.server.listen, "127.0.0.1:3333");
             assert_eq!(settings.data_dir, PathBuf::from("from-flag"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment::Jail fixes the closure's error type"
+    )]
+    fn the_database_url_comes_from_the_file_the_environment_or_the_flag() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "paperhub.toml",
+                "[database]\nurl = \"postgres://file@db/hub\"\n[search]\nexact_search_max = 7\n",
+            )?;
+            let file = Path::new("paperhub.toml");
+            let settings = load(Some(file), &Flags::default()).unwrap();
+            assert_eq!(
+                settings.database.url.as_deref(),
+                Some("postgres://file@db/hub")
+            );
+            assert_eq!(settings.search.exact_search_max, 7);
+            jail.set_env("PAPERHUB_DATABASE_URL", "postgres://env:secret@db/hub");
+            let settings = load(Some(file), &Flags::default()).unwrap();
+            assert_eq!(
+                settings.database.url.as_deref(),
+                Some("postgres://env:secret@db/hub")
+            );
+            assert!(
+                !format!("{settings:?}").contains("secret"),
+                "Debug masks the password"
+            );
+            jail.set_env("PAPERHUB_SEARCH__EXACT_SEARCH_MAX", "9");
+            let flags = Flags {
+                database_url: Some("sqlite:/tmp/x.sqlite3".into()),
+                ..Flags::default()
+            };
+            let settings = load(Some(file), &flags).unwrap();
+            assert_eq!(
+                settings.database.url.as_deref(),
+                Some("sqlite:/tmp/x.sqlite3")
+            );
+            assert_eq!(settings.search.exact_search_max, 9);
             Ok(())
         });
     }

@@ -1,8 +1,9 @@
 //! `paperhub`: the research-paper hub on the command line.
 //!
-//! This binary is the only place that names concrete backends: it opens the SQLite store and
-//! the tantivy index in the data directory and hands them to [`paperhub_hub::Hub`]. Each
-//! subcommand lives in `commands/`; progress reporting in `progress.rs`.
+//! This binary is the only place that names concrete backends: `main` reads the settings once
+//! (`config.rs`), and `app.rs` opens the store they name (SQLite or PostgreSQL) and the tantivy
+//! index in the data directory and hands them to [`paperhub_hub::Hub`]. Each subcommand lives
+//! in `commands/`; progress reporting in `progress.rs`.
 
 mod app;
 mod commands;
@@ -19,7 +20,21 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "paperhub", version, about, long_about = None)]
 struct Cli {
-    /// Directory holding everything: the SQLite database and the search index.
+    /// A TOML configuration file (see `paperhub config --default`).
+    #[arg(long, global = true, env = "PAPERHUB_CONFIG")]
+    config: Option<PathBuf>,
+
+    /// The database: postgres://user:password@host/db (shared by several nodes) or sqlite:PATH
+    /// [default: paperhub.sqlite3 in the data directory].
+    #[arg(
+        long,
+        global = true,
+        env = "PAPERHUB_DATABASE_URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
+
+    /// Directory of the node's local search index (and of the embedded SQLite database).
     #[arg(
         long,
         global = true,
@@ -64,6 +79,8 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// Print the configuration in effect, or (--default) an example configuration file.
     Config(commands::config::ConfigArgs),
+    /// Copy the hub from its database to another (SQLite to PostgreSQL and back), verified.
+    Copy(commands::copy::CopyArgs),
 }
 
 fn main() -> ExitCode {
@@ -82,11 +99,30 @@ fn main() -> ExitCode {
         } else {
             None
         },
-        listen: None,
+        database_url: if typed("database_url") {
+            cli.database_url.clone()
+        } else {
+            None
+        },
+        listen: match &cli.command {
+            Command::Serve(args) => args.listen.clone(),
+            _ => None,
+        },
+    };
+    if let Command::Config(args) = &cli.command {
+        if args.default {
+            return commands::config::print_default();
+        }
+    }
+    let settings = match config::load(cli.config.as_deref(), &flags) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::from(2);
+        }
     };
     let ctx = app::Context {
-        data_dir: cli.data_dir,
-        model_dir: cli.model_dir,
+        settings,
         quiet: cli.quiet,
     };
     let result = match cli.command {
@@ -99,8 +135,9 @@ fn main() -> ExitCode {
         Command::Stats(args) => commands::stats::run(&ctx, args),
         Command::Compact(args) => commands::compact::run(&ctx, args),
         Command::Model(args) => commands::model::run(&ctx, args),
-        Command::Serve(args) => commands::serve::run(&ctx, flags, args),
-        Command::Config(args) => commands::config::run(flags, args),
+        Command::Serve(args) => commands::serve::run(&ctx, args),
+        Command::Config(args) => commands::config::run(&ctx, args),
+        Command::Copy(args) => commands::copy::run(&ctx, args),
     };
     match result {
         Ok(code) => code,

@@ -1,32 +1,37 @@
 //! `paperhub config`: the configuration file.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::config::{self, Flags, EXAMPLE};
+use crate::app::Context;
+use crate::config::EXAMPLE;
 
 /// Arguments of `paperhub config`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Without --default, prints the settings in effect: the defaults, then the file of \
+the global --config (or PAPERHUB_CONFIG), the environment and the flags."
+)]
 pub struct ConfigArgs {
     /// Print an example configuration file with every setting at its default.
     #[arg(long)]
-    default: bool,
+    pub default: bool,
+}
 
-    /// A TOML configuration file to read (without --default: print the settings in effect).
-    #[arg(long, env = "PAPERHUB_CONFIG")]
-    config: Option<PathBuf>,
+/// `paperhub config --default`.
+pub fn print_default() -> ExitCode {
+    print!("{EXAMPLE}");
+    ExitCode::SUCCESS
 }
 
 /// Runs `paperhub config`.
-pub fn run(flags: Flags, args: ConfigArgs) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &Context, args: ConfigArgs) -> anyhow::Result<ExitCode> {
     if args.default {
-        print!("{EXAMPLE}");
-        return Ok(ExitCode::SUCCESS);
+        return Ok(print_default());
     }
-    let settings = config::load(args.config.as_deref(), &flags)?;
-    settings.server_config()?;
-    print!("{}", settings.to_toml()?);
+    ctx.settings.server_config()?;
+    ctx.database()?;
+    print!("{}", ctx.settings.to_toml()?);
     Ok(ExitCode::SUCCESS)
 }

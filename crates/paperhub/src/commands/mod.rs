@@ -2,6 +2,7 @@
 
 pub mod compact;
 pub mod config;
+pub mod copy;
 pub mod embed;
 pub mod harvest;
 pub mod ingest;

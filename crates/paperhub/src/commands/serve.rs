@@ -1,46 +1,39 @@
 //! `paperhub serve`: the web hub.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
+use paperhub_hub::Follower;
 use paperhub_web::{Application, LogFormat};
 
 use crate::app::Context;
-use crate::config::{self, Flags};
+
+/// How often a node looks at the store when no notification woke it (SQLite, where other
+/// processes on the machine may write, sends none; PostgreSQL's are only a shortcut).
+const FOLLOW_POLL: Duration = Duration::from_millis(500);
 
 /// Arguments of `paperhub serve`.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Settings come from, in increasing precedence: built-in defaults, the TOML file \
 (--config or PAPERHUB_CONFIG), environment variables (PAPERHUB_DATA_DIR, PAPERHUB_MODEL_DIR, \
-PAPERHUB_SERVER__LISTEN, …), and flags. `paperhub config --default` prints an example file."
+PAPERHUB_DATABASE_URL, PAPERHUB_SERVER__LISTEN, …), and flags. `paperhub config --default` \
+prints an example file.\n\nSeveral nodes can serve one hub: give each its own --data-dir and the \
+same --database-url postgres://…; each keeps its search index in step with the database."
 )]
 pub struct ServeArgs {
     /// The address to listen on [default: 127.0.0.1:8080].
     #[arg(long)]
-    listen: Option<String>,
-
-    /// A TOML configuration file.
-    #[arg(long, env = "PAPERHUB_CONFIG")]
-    config: Option<PathBuf>,
+    pub listen: Option<String>,
 }
 
 /// Runs `paperhub serve`.
-pub fn run(ctx: &Context, flags: Flags, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let flags = Flags {
-        listen: args.listen,
-        ..flags
-    };
-    let settings = config::load(args.config.as_deref(), &flags)?;
-    let server = settings.server_config()?;
+pub fn run(ctx: &Context, _args: ServeArgs) -> anyhow::Result<ExitCode> {
+    // `--listen` is already in the settings (main reads every flag into them).
+    let server = ctx.settings.server_config()?;
     init_logs(server.log_format);
-    let ctx = Context {
-        data_dir: settings.data_dir.clone(),
-        model_dir: settings.model_dir.clone(),
-        quiet: ctx.quiet,
-    };
     let hub = ctx.open_hub_with_model()?;
     if !hub.has_semantic() {
         tracing::warn!(
@@ -52,15 +45,26 @@ pub fn run(ctx: &Context, flags: Flags, args: ServeArgs) -> anyhow::Result<ExitC
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(async move {
-        let app = Application::build(hub, server).await?;
+    // What other processes and nodes commit reaches this node's indexes within a poll, or at
+    // once where the database notifies (PostgreSQL).
+    let follower = Follower::start(hub.clone(), FOLLOW_POLL);
+    let served = runtime.block_on(async {
+        let app = Application::build(hub.clone(), server).await?;
         let addr = app.local_addr()?;
-        tracing::info!(%addr, data_dir = %ctx.data_dir.display(), "serving the hub");
+        tracing::info!(%addr, data_dir = %ctx.data_dir().display(), backend = hub.store().backend(), "serving the hub");
         if !ctx.quiet {
             eprintln!("paperhub is serving on http://{addr}/ (ctrl-c stops it)");
         }
         app.run_until(paperhub_web::shutdown_signal()).await
-    })?;
+    });
+    follower.stop();
+    if hub.has_semantic() {
+        // The vectors taken in while serving, so that the next start does not load them again.
+        if let Err(error) = hub.save_vectors() {
+            tracing::warn!(%error, "saving the vector index failed; it catches up on the next start");
+        }
+    }
+    served?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,16 +1,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub fn shared(path: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")).join(path)
-}
-
-pub const SEED: &str = "seed/000_446ad54c0b8c9ae7.txt";
+pub use paperhub_test_support::{shared, SEED};
 
 /// A data directory for one test, and the binary pointed at it.
 pub struct Hub {
     pub dir: tempfile::TempDir,
     model_dir: Option<PathBuf>,
+    database_url: Option<String>,
 }
 
 impl Hub {
@@ -18,6 +15,15 @@ impl Hub {
         Hub {
             dir: tempfile::tempdir().unwrap(),
             model_dir: None,
+            database_url: None,
+        }
+    }
+
+    /// A node with a data directory of its own on the database at `url`.
+    pub fn on_database(url: &str) -> Self {
+        Hub {
+            database_url: Some(url.to_owned()),
+            ..Hub::new()
         }
     }
 
@@ -41,6 +47,10 @@ impl Hub {
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_paperhub"));
         cmd.arg("--data-dir").arg(self.data_dir());
+        if let Some(url) = &self.database_url {
+            cmd.arg("--database-url").arg(url);
+        }
+        cmd.env_remove("PAPERHUB_DATABASE_URL");
         // Keyword-only unless a test asks for the model (see `with_model`).
         cmd.env_remove("PAPERHUB_MODEL_DIR");
         if let Some(dir) = &self.model_dir {
@@ -52,15 +62,7 @@ impl Hub {
     /// The same hub with the real embedding model: `PAPERHUB_MODEL_DIR` if set (scripts/test
     /// sets it), else `target/paperhub-model`, installed with `paperhub model install`.
     pub fn with_model(mut self) -> Self {
-        let dir = std::env::var_os("PAPERHUB_MODEL_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/../../target/paperhub-model"
-                ))
-            });
-        self.model_dir = Some(dir);
+        self.model_dir = Some(paperhub_test_support::model_dir());
         self.ok(&["--quiet", "model", "install"]);
         self
     }

@@ -1,0 +1,220 @@
+//! Several `paperhub serve` nodes on one PostgreSQL, `paperhub copy` between backends, and
+//! what a wrong `database.url` says.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use paperhub_test_support::PgSchema;
+
+use crate::helpers::{path_str, shared, stderr, Hub, SEED};
+
+/// A `paperhub serve` child and its address.
+struct Node {
+    child: Child,
+    addr: String,
+}
+
+impl Node {
+    fn start(hub: &Hub) -> Node {
+        let mut child = hub
+            .command()
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap());
+        let mut addr = None;
+        let mut seen = String::new();
+        for line in (&mut lines).lines() {
+            let line = line.unwrap();
+            seen.push_str(&line);
+            seen.push('\n');
+            if let Some(rest) = line.split("serving on http://").nth(1) {
+                addr = Some(rest.split('/').next().unwrap().to_owned());
+                break;
+            }
+        }
+        let addr = addr.unwrap_or_else(|| panic!("serve did not start: {seen}"));
+        // Keep draining the logs so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = lines.read_to_string(&mut rest);
+        });
+        Node { child, addr }
+    }
+
+    fn get_json(&self, path: &str) -> serde_json::Value {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.addr
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        assert!(
+            head.starts_with("HTTP/1.1 200"),
+            "GET {path}: {head}\n{body}"
+        );
+        serde_json::from_str(body).unwrap()
+    }
+
+    fn finds(&self, query: &str, source_id: &str) -> bool {
+        let body = self.get_json(&format!("/api/v1/search?q={query}&mode=keyword&limit=5"));
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["source_id"] == source_id)
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn beir_file(hub: &Hub, id: &str, title: &str) -> std::path::PathBuf {
+    let path = hub.dir.path().join(format!("{id}.jsonl"));
+    let line =
+        serde_json::json!({"_id": id, "title": title, "text": "A paper ingested on another node."});
+    std::fs::write(&path, format!("{line}\n")).unwrap();
+    path
+}
+
+#[test]
+fn a_paper_ingested_anywhere_is_searchable_on_every_node_of_one_postgres() {
+    let Some(schema) = PgSchema::fresh() else {
+        return;
+    };
+    let url = schema.url();
+    let first = Hub::on_database(&url);
+    first.ok(&[
+        "--quiet",
+        "ingest",
+        path_str(&shared(SEED)),
+        "--date",
+        "2025-06-05",
+    ]);
+    let a = Node::start(&first);
+    // A node on an empty data directory builds its index from the database.
+    let second = Hub::on_database(&url);
+    let b = Node::start(&second);
+    for node in [&a, &b] {
+        let stats = node.get_json("/api/v1/stats");
+        assert_eq!(stats["papers"], 118, "{stats}");
+        let body = node
+            .get_json("/api/v1/search?q=programmable+gradient+information&mode=keyword&limit=1");
+        assert!(
+            body["results"][0]["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("YOLOv9"),
+            "{body}"
+        );
+    }
+    // `paperhub ingest` from a third data directory, against the same database.
+    let writer = Hub::on_database(&url);
+    for round in 0..3 {
+        let id = format!("propagation-{round}");
+        let word = format!("zyxquorum{round}");
+        let file = beir_file(&writer, &id, &format!("The {word} of distributed hubs"));
+        writer.ok(&["--quiet", "ingest", path_str(&file), "--format", "beir"]);
+        let committed = Instant::now();
+        for node in [&a, &b] {
+            while !node.finds(&word, &id) {
+                assert!(
+                    committed.elapsed() < Duration::from_secs(20),
+                    "node {} never saw {id}",
+                    node.addr
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        eprintln!(
+            "round {round}: searchable on both nodes {:?} after the commit",
+            committed.elapsed()
+        );
+    }
+    // A node killed with kill -9 catches up when it starts again.
+    drop(b);
+    let file = beir_file(
+        &writer,
+        "while-down",
+        "Written while a node was down: qwertyhub",
+    );
+    writer.ok(&["--quiet", "ingest", path_str(&file), "--format", "beir"]);
+    let b = Node::start(&second);
+    assert!(b.finds("qwertyhub", "while-down"), "caught up on start");
+    let stats = second.json(&["stats"]);
+    assert_eq!(stats["papers"], 122, "{stats}");
+}
+
+#[test]
+fn a_hub_is_copied_from_sqlite_to_postgres_and_back_verified() {
+    let Some(schema) = PgSchema::fresh() else {
+        return;
+    };
+    let hub = Hub::seeded();
+    let out = hub.ok(&["copy", "--to", &schema.url()]);
+    assert!(out.contains("source (sqlite): papers 118"), "{out}");
+    assert!(out.contains("target (postgres): papers 118"), "{out}");
+    assert!(
+        out.contains("verified: counts and checksums are equal"),
+        "{out}"
+    );
+    let checksum = |out: &str, which: &str| -> String {
+        out.lines()
+            .find(|l| l.starts_with(which))
+            .and_then(|l| l.rsplit("checksum ").next())
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(checksum(&out, "source"), checksum(&out, "target"));
+
+    // The copy serves as a hub of its own.
+    let node = Hub::on_database(&schema.url());
+    assert_eq!(node.papers(), 118);
+    // And back into a new SQLite file.
+    let back = hub.dir.path().join("back.sqlite3");
+    let target = format!("sqlite:{}", back.display());
+    let out2 = node.ok(&["copy", "--to", &target]);
+    assert!(out2.contains("target (sqlite): papers 118"), "{out2}");
+    assert_eq!(checksum(&out2, "target"), checksum(&out, "source"));
+    // Copying again into a database that holds papers is refused, changing nothing.
+    let again = hub.run(&["copy", "--to", &schema.url()]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("empty database"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(node.papers(), 118);
+}
+
+#[test]
+fn a_wrong_database_url_fails_at_start_naming_it_without_the_password() {
+    let hub = Hub::on_database("postgres://hub:hunter2secret@127.0.0.1:9/paperhub");
+    let out = hub.run(&["stats", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("postgres://hub:***@127.0.0.1:9/paperhub"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2secret"), "{err}");
+    assert!(
+        err.to_lowercase().contains("refused"),
+        "names the cause: {err}"
+    );
+
+    let hub = Hub::on_database("mysql://nope@127.0.0.1/x");
+    let err = stderr(&hub.run(&["stats"]));
+    assert!(err.contains("neither postgres://"), "{err}");
+}
