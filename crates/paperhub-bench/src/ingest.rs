@@ -114,6 +114,7 @@ pub fn measure(
     corpus: &Path,
     papers: u64,
     batch_size: Option<usize>,
+    database_url: Option<&str>,
 ) -> anyhow::Result<IngestResult> {
     if data_dir.exists() {
         std::fs::remove_dir_all(data_dir)
@@ -123,6 +124,11 @@ pub fn measure(
     command
         .arg("--data-dir")
         .arg(data_dir)
+        .env_remove("PAPERHUB_DATABASE_URL");
+    if let Some(url) = database_url {
+        command.arg("--database-url").arg(url);
+    }
+    command
         .arg("--quiet")
         .arg("ingest")
         .arg(corpus)

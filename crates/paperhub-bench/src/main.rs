@@ -7,6 +7,7 @@
 //! `bench/bm25s_baseline.py` ([`baseline`]) and the report ([`report`]). It does not own any
 //! of the code it measures.
 
+mod backends;
 mod baseline;
 mod corpus;
 mod embed;
@@ -36,6 +37,9 @@ struct Cli {
 enum Command {
     /// Write a deterministic synthetic BEIR corpus: the real SciFact docs, then recombinations.
     Corpus(corpus::CorpusArgs),
+    /// Ingest into SQLite and into PostgreSQL side by side, and the time a commit takes to
+    /// reach another node's search.
+    Backends(backends::BackendsArgs),
     /// Run the whole benchmark: corpus, ingest, BM25 latency, bm25s baseline, report.
     Run(run::RunArgs),
     /// Embedding speed: paperhub's in-process model against sentence-transformers on PyTorch.
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Corpus(args) => corpus::run(&args),
+        Command::Backends(args) => backends::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Embed(args) => embed::run(&args),
         Command::Quality(args) => quality::run(&args),

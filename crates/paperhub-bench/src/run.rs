@@ -118,6 +118,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             &corpus_path,
             corpus.papers,
             args.batch_size,
+            None,
         )?;
         eprintln!(
             "ingest: {:.1}s, {:.0} papers/s, peak RSS {:.0} MiB",
