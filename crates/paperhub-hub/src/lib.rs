@@ -53,6 +53,12 @@ pub enum HubError {
     /// The request is not valid.
     #[error("{0}")]
     Invalid(String),
+    /// Search by meaning was asked for, but no embedding model is loaded.
+    #[error("{}", semantic::MODEL_MISSING)]
+    ModelMissing,
+    /// The embedding model failed on a text: the hub's fault, not the request's.
+    #[error("the embedding model failed {0}")]
+    Embedding(String),
 }
 
 /// An ingest that changes at least 1/BULK_FRACTION of the hub's papers is a bulk ingest.

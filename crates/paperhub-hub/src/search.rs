@@ -112,7 +112,7 @@ impl Hub {
                         .embedder
                         .embed_candidates_query(&query.text, in_flight.alone()),
                 }
-                .map_err(|e| HubError::Invalid(format!("embedding the query: {e}")))?;
+                .map_err(|e| HubError::Embedding(format!("embedding the query: {e}")))?;
                 let semantic: Vec<u64> = self
                     .neighbours(query, &vector, candidates, Effort::Candidates)?
                     .iter()
@@ -176,7 +176,7 @@ impl Hub {
             .semantic()?
             .embedder
             .embed_query(&query.text, in_flight.alone())
-            .map_err(|e| HubError::Invalid(format!("embedding the query: {e}")))?;
+            .map_err(|e| HubError::Embedding(format!("embedding the query: {e}")))?;
         self.neighbours(query, &vector, limit, Effort::Ranked)
     }
 

@@ -63,9 +63,7 @@ impl Hub {
     }
 
     pub(crate) fn semantic(&self) -> Result<&Semantic> {
-        self.semantic
-            .as_ref()
-            .ok_or_else(|| HubError::Invalid(MODEL_MISSING.into()))
+        self.semantic.as_ref().ok_or(HubError::ModelMissing)
     }
 
     /// Brings the vector index up to date with the vectors stored for the hub's model: all of
@@ -156,7 +154,7 @@ impl Hub {
             let vectors = semantic
                 .embedder
                 .embed(&refs)
-                .map_err(|e| HubError::Invalid(format!("embedding papers: {e}")))?;
+                .map_err(|e| HubError::Embedding(format!("embedding papers: {e}")))?;
             let items: Vec<(u64, u64, Vec<f32>)> = papers
                 .iter()
                 .zip(vectors)
@@ -199,7 +197,7 @@ impl Hub {
                 semantic
                     .embedder
                     .embed(&[text.as_str()])
-                    .map_err(|e| HubError::Invalid(format!("embedding the paper: {e}")))?
+                    .map_err(|e| HubError::Embedding(format!("embedding the paper: {e}")))?
                     .remove(0)
             }
         };

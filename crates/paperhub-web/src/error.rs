@@ -109,7 +109,7 @@ impl ApiError {
 impl From<HubError> for ApiError {
     fn from(error: HubError) -> Self {
         match error {
-            HubError::Invalid(message) if message == paperhub_hub::MODEL_MISSING => ApiError::new(
+            HubError::ModelMissing => ApiError::new(
                 ErrorCode::ModelNotInstalled,
                 "search by meaning needs the embedding model, which this hub has not installed \
                  (`paperhub model install`); keyword search works: mode=keyword",
@@ -159,5 +159,34 @@ pub async fn not_found(uri: Uri) -> Response {
         error.into_response()
     } else {
         crate::pages::error_page(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hub_errors_map_to_codes_by_their_kind_and_a_failed_embedding_is_the_servers_fault() {
+        assert_eq!(
+            ApiError::from(HubError::ModelMissing).code(),
+            ErrorCode::ModelNotInstalled
+        );
+        assert_eq!(
+            ApiError::from(HubError::Embedding(
+                "embedding the query: out of memory".into()
+            ))
+            .code(),
+            ErrorCode::Internal
+        );
+        assert_eq!(
+            ApiError::from(HubError::Invalid("bad".into())).code(),
+            ErrorCode::InvalidParameter
+        );
+        // A message that merely reads like the missing model is not taken for it.
+        assert_eq!(
+            ApiError::from(HubError::Invalid(paperhub_hub::MODEL_MISSING.into())).code(),
+            ErrorCode::InvalidParameter
+        );
     }
 }
