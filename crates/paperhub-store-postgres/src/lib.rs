@@ -264,40 +264,42 @@ const UNNEST_ROWS: &str = "unnest($1::bigint[], $2::text[], $3::text[], $4::text
      $6::bigint[], $7::int[], $8::date[], $9::text[], $10::text[], $11::bigint[]) \
      AS u(key, id, arxiv_id, source_key, source_id, title_hash, version, listed_on, format, meta, seq)";
 
+/// Writes paper rows with one statement over `unnest` of their columns (`sql` names them
+/// `u.…`, from [`UNNEST_ROWS`]).
+fn write_rows<'a>(
+    tx: &mut impl GenericClient,
+    rows: impl Iterator<Item = &'a PaperRow>,
+    sql: &str,
+) -> Result<()> {
+    let columns = Columns::of(rows);
+    if !columns.key.is_empty() {
+        tx.execute(sql, &columns.params()).map_err(map_err)?;
+    }
+    Ok(())
+}
+
 fn insert_rows<'a>(
     tx: &mut impl GenericClient,
     rows: impl Iterator<Item = &'a PaperRow>,
 ) -> Result<()> {
-    let columns = Columns::of(rows);
-    if columns.key.is_empty() {
-        return Ok(());
-    }
     let sql = format!(
         "INSERT INTO papers (key, id, arxiv_id, source_key, source_id, title_hash, version, \
          listed_on, format, meta, seq) SELECT * FROM {UNNEST_ROWS}"
     );
-    tx.execute(sql.as_str(), &columns.params())
-        .map_err(map_err)?;
-    Ok(())
+    write_rows(tx, rows, &sql)
 }
 
 fn update_rows<'a>(
     tx: &mut impl GenericClient,
     rows: impl Iterator<Item = &'a PaperRow>,
 ) -> Result<()> {
-    let columns = Columns::of(rows);
-    if columns.key.is_empty() {
-        return Ok(());
-    }
     let sql = format!(
         "UPDATE papers p SET id = u.id, arxiv_id = u.arxiv_id, source_key = u.source_key, \
          source_id = u.source_id, title_hash = u.title_hash, version = u.version, \
          listed_on = u.listed_on, format = u.format, meta = u.meta, seq = u.seq, changed_at = now() \
          FROM {UNNEST_ROWS} WHERE p.key = u.key"
     );
-    tx.execute(sql.as_str(), &columns.params())
-        .map_err(map_err)?;
-    Ok(())
+    write_rows(tx, rows, &sql)
 }
 
 /// Takes the writers' lock (the `last_seq` row) and reads the counter.

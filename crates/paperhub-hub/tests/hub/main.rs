@@ -1,6 +1,5 @@
 //! The hub's rules across store and index, on the real SQLite store and tantivy index.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use paperhub_core::{ArxivId, PaperMeta};
@@ -10,9 +9,7 @@ use paperhub_search::{KeywordIndex, KeywordQuery, TantivyIndex, VectorIndex};
 use paperhub_store::PaperStore;
 use paperhub_store_sqlite::SqliteStore;
 
-fn shared(path: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")).join(path)
-}
+use paperhub_test_support::shared;
 
 fn paper(id: &str, title: &str, text: &str) -> PaperMeta {
     PaperMeta {

@@ -4,9 +4,7 @@ use paperhub_core::PaperMeta;
 use paperhub_ingest::{read_file, ReadOptions, RecordError};
 
 /// The shared sample data.
-pub fn shared(relative: &str) -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")).join(relative)
-}
+pub use paperhub_test_support::shared;
 
 /// Every item of a file, read with detection.
 pub fn read_all(path: &Path) -> Vec<Result<PaperMeta, RecordError>> {

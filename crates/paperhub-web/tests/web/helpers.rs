@@ -13,12 +13,8 @@ use paperhub_store_sqlite::SqliteStore;
 use paperhub_web::{Application, ServerConfig};
 use tokio::sync::oneshot;
 
-pub fn shared(path: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")).join(path)
-}
-
-/// The seed listing page: 118 papers, listed on 2025-06-05 here.
-pub const SEED: &str = "seed/000_446ad54c0b8c9ae7.txt";
+/// The shared sample data, and the seed listing page (118 papers, listed on 2025-06-05 here).
+pub use paperhub_test_support::{shared, SEED};
 
 pub fn day(text: &str) -> NaiveDate {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()

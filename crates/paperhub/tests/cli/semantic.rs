@@ -104,7 +104,7 @@ fn above_the_exact_search_limit_an_hnsw_index_is_built_saved_and_reopened() {
     let run = |args: &[&str]| -> serde_json::Value {
         let out = hub
             .command()
-            .env("PAPERHUB_EXACT_SEARCH_MAX", "100")
+            .env("PAPERHUB_SEARCH__EXACT_SEARCH_MAX", "100")
             .args(args)
             .arg("--json")
             .output()
@@ -153,16 +153,18 @@ fn above_the_exact_search_limit_an_hnsw_index_is_built_saved_and_reopened() {
     let similar = run(&["similar", &id, "--limit", "3"]);
     assert_eq!(similar["similar"].as_array().unwrap().len(), 3);
     assert_ne!(similar["similar"][0]["id"], id);
-    // A bad limit is an error that names the variable.
+    // A bad limit is an error that names the setting.
     let out = hub
         .command()
-        .env("PAPERHUB_EXACT_SEARCH_MAX", "lots")
+        .env("PAPERHUB_SEARCH__EXACT_SEARCH_MAX", "lots")
         .args(["search", question])
         .output()
         .unwrap();
     assert!(!out.status.success());
     assert!(
-        stderr(&out).contains("PAPERHUB_EXACT_SEARCH_MAX"),
+        stderr(&out)
+            .to_lowercase()
+            .contains("search.exact_search_max"),
         "{}",
         stderr(&out)
     );
