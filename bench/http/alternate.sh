@@ -7,7 +7,7 @@
 #        VARIANT is NAME:BINARY or NAME:BINARY:ENV=VALUE[,ENV=VALUE...]
 # Env:   PAPERHUB_MODEL_DIR, SHARED (as for run.sh); 8 connections
 # Example: bench/http/alternate.sh ../bench-data/data 2 15 \
-#            bf16:target/release/paperhub f32:target/release/paperhub:PAPERHUB_EMBED_NO_BF16=1
+#            bf16:target/release/paperhub f32:target/release/paperhub:PAPERHUB_EMBED__BF16_QUERIES=false
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ $# -lt 4 ] || [ "$1" = --help ] || [ "$1" = -h ]; then

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use paperhub_hub::{Hub, SearchMode, SearchRequest};
+use paperhub_app::{Hub, HubError, SearchMode, SearchRequest};
 use paperhub_search::{KeywordIndex, KeywordQuery, TantivyIndex, TopKAlgorithm};
 use paperhub_store_sqlite::SqliteStore;
 use serde::Serialize;
@@ -76,20 +76,17 @@ pub fn measure(
     let (hub, index) = open_hub(data_dir)?;
     let open_seconds = started.elapsed().as_secs_f64();
     let search = |query: &Query| -> anyhow::Result<Option<Vec<String>>> {
-        let Ok(mut parsed) = KeywordQuery::parse(&query.text) else {
-            return Ok(None);
+        let request = SearchRequest::new(query.text.as_str())
+            .mode(SearchMode::Keyword)
+            .limit(TOP_K);
+        let found = match hub.search(&request) {
+            Err(HubError::InvalidQuery(_)) => return Ok(None),
+            found => found.with_context(|| format!("searching {:?}", query.text))?,
         };
-        parsed.limit = TOP_K;
-        let request = SearchRequest {
-            query: parsed,
-            mode: SearchMode::Keyword,
-            snippets: false,
-        };
-        let hits = hub
-            .search(&request)
-            .with_context(|| format!("searching {:?}", query.text))?;
         Ok(Some(
-            hits.into_iter()
+            found
+                .hits
+                .into_iter()
                 .filter_map(|h| h.paper.meta.source_id)
                 .collect(),
         ))

@@ -31,6 +31,19 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+
+    /// The embedding model's arithmetic, as the setting `embed.precision` of `paperhub`:
+    /// `auto` or `f32` (f32 everywhere).
+    #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "f32"])]
+    embed_precision: String,
+
+    /// Turn the small kernels of a query's products off (`embed.few_row_kernels = false`).
+    #[arg(long, global = true)]
+    no_few_row_kernels: bool,
+
+    /// Turn bf16 queries off (`embed.bf16_queries = false`).
+    #[arg(long, global = true)]
+    no_bf16_queries: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,6 +70,16 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let kernels = paperhub_embed::Kernels {
+        precision: if cli.embed_precision == "f32" {
+            paperhub_embed::Precision::F32
+        } else {
+            paperhub_embed::Precision::Auto
+        },
+        few_row_kernels: !cli.no_few_row_kernels,
+        bf16_queries: !cli.no_bf16_queries,
+    };
+    paperhub_embed::set_kernels(kernels).expect("invariant: nothing ran the model yet");
     let result = match cli.command {
         Command::Corpus(args) => corpus::run(&args),
         Command::Backends(args) => backends::run(&args),

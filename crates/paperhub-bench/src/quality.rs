@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::Args;
+use paperhub_app::{Hub, HubError, NoObserver, SearchMode, SearchRequest};
 use paperhub_core::SourceFormat;
-use paperhub_hub::{Hub, NoObserver, SearchMode, SearchRequest};
 use paperhub_ingest::{read_file, ReadOptions};
 use paperhub_search::{FlatIndex, KeywordQuery, TantivyIndex};
 use paperhub_store_sqlite::SqliteStore;
@@ -146,19 +146,15 @@ fn run_mode(
     let mut run = Run::new();
     let mut empty = 0;
     for query in queries {
-        let Ok(mut parsed) = KeywordQuery::parse(&query.text) else {
-            continue;
+        let request = SearchRequest::new(query.text.as_str())
+            .mode(mode)
+            .limit(depth);
+        let found = match hub.search(&request) {
+            Err(HubError::InvalidQuery(_)) => continue,
+            found => found.with_context(|| format!("searching {:?} ({mode:?})", query.text))?,
         };
-        parsed.limit = depth;
-        let request = SearchRequest {
-            query: parsed,
-            mode,
-            snippets: false,
-        };
-        let hits = hub
-            .search(&request)
-            .with_context(|| format!("searching {:?} ({mode:?})", query.text))?;
-        let ids: Vec<String> = hits
+        let ids: Vec<String> = found
+            .hits
             .into_iter()
             .filter_map(|h| h.paper.meta.source_id)
             .collect();
@@ -192,9 +188,9 @@ fn run_baseline(
         .arg("--qrels")
         .arg(qrels)
         .arg("--rrf-k")
-        .arg(paperhub_hub::HYBRID_RRF_K.to_string())
+        .arg(paperhub_app::HYBRID_RRF_K.to_string())
         .arg("--candidates")
-        .arg(paperhub_hub::hybrid_candidates(DEPTH).to_string())
+        .arg(paperhub_app::hybrid_candidates(DEPTH).to_string())
         .arg("--out")
         .arg(&out)
         .env("HF_HUB_OFFLINE", "1")
@@ -309,7 +305,7 @@ pub fn run(args: &QualityArgs) -> anyhow::Result<()> {
     let page_ndcg = ndcg_at_10(&page_run, &qrels);
     eprintln!(
         "paperhub hybrid, pages of 10 ({} candidates): nDCG@10 {page_ndcg:.4} ({page_seconds:.1}s)",
-        paperhub_hub::hybrid_candidates(10)
+        paperhub_app::hybrid_candidates(10)
     );
     drop(hub);
 
@@ -418,8 +414,8 @@ pub fn run(args: &QualityArgs) -> anyhow::Result<()> {
     println!(
         "paperhub hybrid asked for pages of 10 ({} candidates per ranking instead of {}): \
          nDCG@10 {page_ndcg:.4} against {:.4} ({:+.4})",
-        paperhub_hub::hybrid_candidates(10),
-        paperhub_hub::hybrid_candidates(DEPTH),
+        paperhub_app::hybrid_candidates(10),
+        paperhub_app::hybrid_candidates(DEPTH),
         h.ndcg_at_10,
         page_ndcg - h.ndcg_at_10
     );
@@ -449,7 +445,7 @@ pub fn run(args: &QualityArgs) -> anyhow::Result<()> {
         "embed_seconds": embed_seconds,
         "paperhub": ours,
         "hybrid_pages_of_10": json!({
-            "candidates": paperhub_hub::hybrid_candidates(10),
+            "candidates": paperhub_app::hybrid_candidates(10),
             "ndcg_at_10": page_ndcg,
             "seconds": page_seconds,
         }),

@@ -19,8 +19,8 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::Args;
+use paperhub_app::{Hub, SearchMode, SearchRequest};
 use paperhub_core::SourceFormat;
-use paperhub_hub::{Hub, SearchMode, SearchRequest};
 use paperhub_ingest::{expand_paths, read_file, ReadOptions};
 use paperhub_search::{HnswIndex, HnswParams, KeywordQuery, TantivyIndex, VectorIndex};
 use paperhub_store::{EmbeddingStore, PaperStore};
@@ -496,18 +496,14 @@ pub fn run(args: &VectorsArgs) -> anyhow::Result<()> {
     vectors.set_search(params.expansion_search, params.rescore)?;
     // Hybrid end to end: embedding the claim, BM25 and ANN candidates (`hybrid_candidates`:
     // 100 each for a page of 10), fusion, papers.
-    let request = |text: &str| -> anyhow::Result<SearchRequest> {
-        let mut query = KeywordQuery::parse(text).map_err(anyhow::Error::msg)?;
-        query.limit = 10;
-        Ok(SearchRequest {
-            query,
-            mode: SearchMode::Hybrid,
-            snippets: false,
-        })
-    };
     let runnable: Vec<SearchRequest> = queries
         .iter()
-        .filter_map(|q| request(&q.text).ok())
+        .filter(|q| KeywordQuery::parse(&q.text).is_ok())
+        .map(|q| {
+            SearchRequest::new(q.text.as_str())
+                .mode(SearchMode::Hybrid)
+                .limit(10)
+        })
         .collect();
     for r in &runnable {
         hub.search(r)?;

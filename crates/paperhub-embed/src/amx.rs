@@ -20,7 +20,7 @@
 //! 61.9-62.5 documents/s at batch 32, still 1.6x PyTorch) and 0.6-1 ms per query.
 //!
 //! Used only where the CPU has AMX-BF16 and the kernel grants this process the tile state
-//! ([`available`]); everywhere else, and with `PAPERHUB_EMBED_F32=1`, the model runs in f32.
+//! ([`available`]); everywhere else, and with `embed.precision = "f32"`, the model runs in f32.
 
 use std::sync::OnceLock;
 
@@ -38,7 +38,7 @@ const ROW_BLOCK: usize = 2 * TILE_ROWS;
 const COL_BLOCK: usize = 2 * TILE_ROWS;
 
 /// Whether matrix products may run on AMX tiles here: the CPU has AMX-BF16, Linux granted this
-/// process the tile data state, and `PAPERHUB_EMBED_F32` is not set.
+/// process the tile data state, and the settings do not ask for f32 (`embed.precision`).
 pub(crate) fn available() -> bool {
     static AVAILABLE: OnceLock<bool> = OnceLock::new();
     *AVAILABLE.get_or_init(|| !crate::f32_forced() && detect())

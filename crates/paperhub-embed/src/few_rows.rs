@@ -68,7 +68,7 @@ fn isa() -> Option<Isa> {
     {
         static ISA: std::sync::OnceLock<Option<Isa>> = std::sync::OnceLock::new();
         *ISA.get_or_init(|| {
-            if std::env::var_os("PAPERHUB_EMBED_NO_FEW_ROWS").is_some() {
+            if !crate::kernels().few_row_kernels {
                 None
             } else if std::arch::is_x86_feature_detected!("avx512f") {
                 Some(Isa::Avx512)
@@ -87,22 +87,22 @@ fn isa() -> Option<Isa> {
     }
 }
 
-/// Whether this CPU runs a kernel of this module (AVX-512F, or AVX2 with FMA; the environment
-/// variable `PAPERHUB_EMBED_NO_FEW_ROWS` turns them off, for comparisons).
+/// Whether this CPU runs a kernel of this module (AVX-512F, or AVX2 with FMA; the setting
+/// `embed.few_row_kernels = false` turns them off, for comparisons).
 pub(crate) fn available() -> bool {
     isa().is_some()
 }
 
 /// Whether this CPU runs [`product_bf16`]: AVX-512 BF16 besides AVX-512F (and neither the f32
-/// kernels, nor bf16 by `PAPERHUB_EMBED_NO_BF16`, nor everything but f32 by
-/// `PAPERHUB_EMBED_F32`, are turned off).
+/// kernels, nor bf16 by `embed.bf16_queries = false`, nor everything but f32 by
+/// `embed.precision = "f32"`, are turned off).
 pub(crate) fn bf16_available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         static BF16: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
         *BF16.get_or_init(|| {
             isa() == Some(Isa::Avx512)
-                && std::env::var_os("PAPERHUB_EMBED_NO_BF16").is_none()
+                && crate::kernels().bf16_queries
                 && !crate::f32_forced()
                 && std::arch::is_x86_feature_detected!("avx512bf16")
         })

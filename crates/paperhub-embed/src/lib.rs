@@ -163,22 +163,66 @@ impl EmbedError {
 }
 
 /// The arithmetic of the model's matrix products.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Precision {
     /// Products on AMX tiles where the CPU has them (Intel Sapphire Rapids and later): bf16
-    /// weights times activations split into two bf16 parts, summed in f32; f32 elsewhere or
-    /// when `PAPERHUB_EMBED_F32` is set. A hybrid search's query in bf16 where the CPU has
-    /// AVX-512 BF16 ([`Embedder::embed_candidates_query`]).
+    /// weights times activations split into two bf16 parts, summed in f32; f32 elsewhere. A
+    /// hybrid search's query in bf16 where the CPU has AVX-512 BF16
+    /// ([`Embedder::embed_candidates_query`]).
     #[default]
     Auto,
     /// f32 everywhere, for every query.
     F32,
 }
 
-/// Whether `PAPERHUB_EMBED_F32` asks for f32 everywhere (as [`Precision::F32`]), read once.
+/// Which of the model's arithmetic paths may run in this process: the `[embed]` settings.
+/// Each path is used only where the CPU has it; turning one off is for comparisons and for
+/// ruling a kernel out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kernels {
+    /// `embed.precision`: `auto` (AMX tiles and bf16 queries where the CPU has them) or `f32`
+    /// (f32 everywhere).
+    pub precision: Precision,
+    /// `embed.few_row_kernels`: a query's products (at most 48 rows) on the small AVX2/AVX-512
+    /// kernels; off: the general GEMM.
+    pub few_row_kernels: bool,
+    /// `embed.bf16_queries`: a hybrid search's query multiplied in bf16 on AVX-512 BF16.
+    pub bf16_queries: bool,
+}
+
+impl Default for Kernels {
+    fn default() -> Self {
+        Kernels {
+            precision: Precision::Auto,
+            few_row_kernels: true,
+            bf16_queries: true,
+        }
+    }
+}
+
+static KERNELS: std::sync::OnceLock<Kernels> = std::sync::OnceLock::new();
+
+/// Sets the kernels of this process, once, before the model is first loaded (the app's
+/// assembly does, from the settings). Returns the kernels already in effect, unchanged, when
+/// they were set or used before with other values.
+pub fn set_kernels(kernels: Kernels) -> std::result::Result<(), Kernels> {
+    let set = *KERNELS.get_or_init(|| kernels);
+    if set == kernels {
+        Ok(())
+    } else {
+        Err(set)
+    }
+}
+
+/// The kernels in effect: those set by [`set_kernels`], else the defaults.
+pub(crate) fn kernels() -> Kernels {
+    *KERNELS.get_or_init(Kernels::default)
+}
+
+/// Whether the settings ask for f32 everywhere (as [`Precision::F32`]).
 pub(crate) fn f32_forced() -> bool {
-    static FORCED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *FORCED.get_or_init(|| std::env::var_os("PAPERHUB_EMBED_F32").is_some())
+    kernels().precision == Precision::F32
 }
 
 /// The loaded model: tokenizer and weights, ready to embed texts from any number of threads.

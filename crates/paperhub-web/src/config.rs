@@ -39,7 +39,7 @@ pub struct ServerSettings {
 
 /// Searches run at once per core by default. A search is not CPU work from end to end: it
 /// reads papers and exact vectors from the page cache (or the disk), and a hybrid search waits
-/// for the pass that embeds its query with others' (`paperhub_hub`'s query batches). With one
+/// for the pass that embeds its query with others' (`paperhub_app`'s query batches). With one
 /// search per core, hybrid search on the 1M hub left 19.5% of the two cores idle under load
 /// and served 151-176 requests/s; with four per core 192-219 (the same binary, alternating;
 /// 16 in all: 210). BENCHMARKS.md, "The web hub under load", 2026-12-04 afternoon.

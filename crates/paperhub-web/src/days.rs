@@ -1,7 +1,7 @@
 //! Which span of days a request asks for, and its papers.
 
+use paperhub_app::DayRange;
 use paperhub_core::Paper;
-use paperhub_hub::DayRange;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;

@@ -9,7 +9,7 @@
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use paperhub_hub::HubError;
+use paperhub_app::HubError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -115,6 +115,8 @@ impl From<HubError> for ApiError {
                  (`paperhub model install`); keyword search works: mode=keyword",
             ),
             HubError::Invalid(message) => ApiError::new(ErrorCode::InvalidParameter, message),
+            HubError::InvalidQuery(message) => ApiError::new(ErrorCode::InvalidQuery, message),
+            HubError::OutOfRange(message) => ApiError::new(ErrorCode::LimitOutOfRange, message),
             HubError::Search(paperhub_search::SearchError::InvalidQuery(message)) => {
                 ApiError::new(ErrorCode::InvalidQuery, message)
             }
@@ -185,7 +187,7 @@ mod tests {
         );
         // A message that merely reads like the missing model is not taken for it.
         assert_eq!(
-            ApiError::from(HubError::Invalid(paperhub_hub::MODEL_MISSING.into())).code(),
+            ApiError::from(HubError::Invalid(paperhub_app::MODEL_MISSING.into())).code(),
             ErrorCode::InvalidParameter
         );
     }

@@ -15,7 +15,9 @@ use paperhub_core::Paper;
 
 use crate::error::ApiError;
 use crate::links::{paper_path, safe_url};
-use crate::search::{Mode, SearchParams};
+use paperhub_app::SearchRequest;
+
+use crate::search::parse_mode;
 use crate::state::AppState;
 
 /// Papers in a feed.
@@ -69,19 +71,15 @@ async fn search(
 ) -> Result<FeedContent, ApiError> {
     let get = |name: &str| params.get(name).map(String::as_str).unwrap_or("");
     let q = get("q").to_owned();
-    let mode = Mode::parse(get("mode"))?;
-    let outcome = crate::search::run(
-        state,
-        SearchParams {
-            q: q.clone(),
-            mode,
-            category: Some(get("category").to_owned()),
-            author: Some(get("author").to_owned()),
-            limit: 50,
-            ..Default::default()
-        },
-    )
-    .await?;
+    let request = SearchRequest {
+        q: q.clone(),
+        mode: parse_mode(get("mode"))?,
+        category: Some(get("category").to_owned()),
+        author: Some(get("author").to_owned()),
+        limit: Some(FEED_PAPERS),
+        ..SearchRequest::default()
+    };
+    let outcome = crate::search::run(state, request).await?;
     let base = state.base_url(headers);
     let encoded: String = url_query(&q);
     Ok(FeedContent {

@@ -7,7 +7,7 @@
 //! compression, timeouts, body limits, request logs and Prometheus metrics).
 //!
 //! It does not own the use cases, the storage or the index: every handler asks a
-//! [`paperhub_hub::Hub`], whose calls are synchronous and run on tokio's blocking pool. Which
+//! [`paperhub_app::Hub`], whose calls are synchronous and run on tokio's blocking pool. Which
 //! database and index sit behind the hub is the binary's choice (`paperhub serve`); this crate
 //! never names them. Reading the configuration file and environment is the binary's job too:
 //! it hands over a validated [`ServerConfig`].
@@ -30,7 +30,7 @@ use std::net::SocketAddr;
 
 use anyhow::Context as _;
 use axum::Router;
-use paperhub_hub::Hub;
+use paperhub_app::Hub;
 use tokio::net::TcpListener;
 
 pub use config::{LogFormat, ServerConfig, ServerSettings};

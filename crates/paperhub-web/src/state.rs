@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::http::HeaderMap;
-use paperhub_hub::Hub;
+use paperhub_app::Hub;
 use tokio::sync::Semaphore;
 
 use crate::config::ServerConfig;
@@ -37,7 +37,7 @@ impl AppState {
     pub async fn hub<T, F>(&self, call: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Hub) -> paperhub_hub::Result<T> + Send + 'static,
+        F: FnOnce(&Hub) -> paperhub_app::Result<T> + Send + 'static,
     {
         let hub = self.hub.clone();
         tokio::task::spawn_blocking(move || call(&hub))
@@ -51,7 +51,7 @@ impl AppState {
     pub async fn search<T, F>(&self, call: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Hub) -> paperhub_hub::Result<T> + Send + 'static,
+        F: FnOnce(&Hub) -> paperhub_app::Result<T> + Send + 'static,
     {
         let _slot = self
             .search_slots

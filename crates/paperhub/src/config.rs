@@ -27,6 +27,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Search.
     pub search: SearchSettings,
+    /// The embedding model's arithmetic.
+    pub embed: EmbedSettings,
     /// The HTTP server.
     pub server: ServerSettings,
 }
@@ -38,6 +40,7 @@ impl Default for Settings {
             model_dir: None,
             database: DatabaseSettings::default(),
             search: SearchSettings::default(),
+            embed: EmbedSettings::default(),
             server: ServerSettings::default(),
         }
     }
@@ -78,7 +81,42 @@ pub struct SearchSettings {
 impl Default for SearchSettings {
     fn default() -> Self {
         Self {
-            exact_search_max: crate::app::EXACT_SEARCH_MAX,
+            exact_search_max: crate::assembly::EXACT_SEARCH_MAX,
+        }
+    }
+}
+
+/// `[embed]`: which of the embedding model's arithmetic paths may run (each only where the
+/// CPU has it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmbedSettings {
+    /// `auto` (AMX tiles, bf16 queries where the CPU has them) or `f32` (f32 everywhere).
+    pub precision: paperhub_embed::Precision,
+    /// A query's products on the small AVX2/AVX-512 kernels; false: the general product.
+    pub few_row_kernels: bool,
+    /// A hybrid search's query multiplied in bf16 where the CPU has AVX-512 BF16.
+    pub bf16_queries: bool,
+}
+
+impl Default for EmbedSettings {
+    fn default() -> Self {
+        let kernels = paperhub_embed::Kernels::default();
+        Self {
+            precision: kernels.precision,
+            few_row_kernels: kernels.few_row_kernels,
+            bf16_queries: kernels.bf16_queries,
+        }
+    }
+}
+
+impl EmbedSettings {
+    /// The kernels these settings allow.
+    pub fn kernels(&self) -> paperhub_embed::Kernels {
+        paperhub_embed::Kernels {
+            precision: self.precision,
+            few_row_kernels: self.few_row_kernels,
+            bf16_queries: self.bf16_queries,
         }
     }
 }
@@ -101,7 +139,7 @@ pub struct Flags {
 }
 
 /// The sections of the settings, each read from `PAPERHUB_<SECTION>__<KEY>`.
-const SECTIONS: &[&str] = &["database", "search", "server"];
+const SECTIONS: &[&str] = &["database", "search", "embed", "server"];
 
 /// Environment variables read as settings: `PAPERHUB_DATA_DIR`, `PAPERHUB_MODEL_DIR`,
 /// `PAPERHUB_DATABASE_URL` and `PAPERHUB_<SECTION>__<KEY>`. Other `PAPERHUB_…` variables
@@ -263,6 +301,32 @@ mod tests {
                 Some("sqlite:/tmp/x.sqlite3")
             );
             assert_eq!(settings.search.exact_search_max, 9);
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment::Jail fixes the closure's error type"
+    )]
+    fn the_model_arithmetic_is_a_setting_of_the_file_or_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            assert_eq!(
+                load(None, &Flags::default()).unwrap().embed.kernels(),
+                paperhub_embed::Kernels::default()
+            );
+            jail.create_file("paperhub.toml", "[embed]\nfew_row_kernels = false\n")?;
+            jail.set_env("PAPERHUB_EMBED__PRECISION", "f32");
+            let kernels = load(Some(Path::new("paperhub.toml")), &Flags::default())
+                .unwrap()
+                .embed
+                .kernels();
+            assert_eq!(kernels.precision, paperhub_embed::Precision::F32);
+            assert!(!kernels.few_row_kernels && kernels.bf16_queries);
+            jail.set_env("PAPERHUB_EMBED__PRECISION", "f16");
+            let error = format!("{:#}", load(None, &Flags::default()).unwrap_err());
+            assert!(error.to_lowercase().contains("embed.precision"), "{error}");
             Ok(())
         });
     }

@@ -2,10 +2,10 @@
 //!
 //! This binary is the only place that names concrete backends: `main` reads the settings once
 //! (`config.rs`), and `app.rs` opens the store they name (SQLite or PostgreSQL) and the tantivy
-//! index in the data directory and hands them to [`paperhub_hub::Hub`]. Each subcommand lives
+//! index in the data directory and hands them to [`paperhub_app::Hub`]. Each subcommand lives
 //! in `commands/`; progress reporting in `progress.rs`.
 
-mod app;
+mod assembly;
 mod commands;
 mod config;
 mod progress;
@@ -121,7 +121,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let ctx = app::Context {
+    let ctx = assembly::Context {
         settings,
         quiet: cli.quiet,
     };

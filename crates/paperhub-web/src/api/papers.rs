@@ -9,7 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::types::{PaperResponse, SearchResult};
 use super::ApiQuery;
 use crate::error::{ApiError, ErrorCode, ErrorResponse};
-use crate::search::{check_page, similar, SimilarBy};
+use paperhub_app::SimilarBy;
+
+use crate::search::{check_page, similar};
 use crate::state::AppState;
 
 /// Which papers to list: one of `date`, `week` or `month` (none: the latest day).
@@ -137,6 +139,7 @@ pub struct SimilarPapersResponse {
     pub title: String,
     /// `semantic`: nearest in meaning (the embedding model is installed); `keyword`: sharing
     /// the most words with its title (no model: a weaker stand-in).
+    #[schema(value_type = String)]
     pub method: SimilarBy,
     /// The papers, most similar first.
     pub results: Vec<SearchResult>,
@@ -162,13 +165,12 @@ pub async fn similar_papers(
     Path(id): Path<String>,
     ApiQuery(query): ApiQuery<SimilarPapersQuery>,
 ) -> Result<Json<SimilarPapersResponse>, ApiError> {
-    let (limit, _) = check_page(query.limit, None, 10)?;
     let paper = find(&state, id).await?;
-    let (method, hits) = similar(&state, &paper, limit).await?;
+    let similar = similar(&state, &paper, query.limit.unwrap_or(10)).await?;
     Ok(Json(SimilarPapersResponse {
         id: paper.id.to_string(),
         title: paper.meta.title.clone(),
-        method,
-        results: hits.iter().map(SearchResult::from).collect(),
+        method: similar.by,
+        results: similar.hits.iter().map(SearchResult::from).collect(),
     }))
 }

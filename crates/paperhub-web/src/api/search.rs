@@ -9,7 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::types::SearchResult;
 use super::ApiQuery;
 use crate::error::{ApiError, ErrorResponse};
-use crate::search::{check_page, Mode, SearchParams};
+use paperhub_app::{SearchMode, SearchRequest};
+
 use crate::state::AppState;
 
 /// A search.
@@ -22,7 +23,8 @@ pub struct SearchPapersQuery {
     pub q: String,
     /// `keyword`, `semantic` or `hybrid` (default: hybrid when the embedding model is
     /// installed, else keyword).
-    pub mode: Option<Mode>,
+    #[param(value_type = Option<String>)]
+    pub mode: Option<SearchMode>,
     /// Only papers listed on or after this day.
     pub from: Option<NaiveDate>,
     /// Only papers listed on or before this day.
@@ -42,8 +44,10 @@ pub struct SearchPapersQuery {
 pub struct SearchPapersResponse {
     /// The query.
     pub query: String,
-    /// The mode that ran.
-    pub mode: Mode,
+    /// The mode that ran (`keyword`, `semantic` or `hybrid`): a search of filters alone runs
+    /// by keyword, whatever was asked.
+    #[schema(value_type = String)]
+    pub mode: SearchMode,
     /// Results, best first.
     pub results: Vec<SearchResult>,
     /// The page size.
@@ -70,28 +74,32 @@ pub async fn search_papers(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<SearchPapersQuery>,
 ) -> Result<Json<SearchPapersResponse>, ApiError> {
-    let (limit, offset) = check_page(query.limit, query.offset, 10)?;
-    let outcome = crate::search::run(
-        &state,
-        SearchParams {
-            q: query.q.clone(),
+    let q = query.q.clone();
+    let results = crate::search::run(&state, query.into()).await?;
+    Ok(Json(SearchPapersResponse {
+        query: q,
+        mode: results.mode,
+        next_offset: results
+            .has_more
+            .then_some(results.offset + results.hits.len()),
+        results: results.hits.iter().map(SearchResult::from).collect(),
+        limit: results.limit,
+        offset: results.offset,
+    }))
+}
+
+impl From<SearchPapersQuery> for SearchRequest {
+    fn from(query: SearchPapersQuery) -> Self {
+        SearchRequest {
+            q: query.q,
             mode: query.mode,
+            author: query.author,
+            category: query.category,
             from: query.from,
             until: query.until,
-            category: query.category,
-            author: query.author,
-            limit,
-            offset,
+            limit: query.limit,
+            offset: query.offset,
             snippets: true,
-        },
-    )
-    .await?;
-    Ok(Json(SearchPapersResponse {
-        query: query.q,
-        mode: outcome.mode,
-        next_offset: outcome.has_more.then_some(offset + outcome.hits.len()),
-        results: outcome.hits.iter().map(SearchResult::from).collect(),
-        limit,
-        offset,
-    }))
+        }
+    }
 }

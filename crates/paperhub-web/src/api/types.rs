@@ -1,8 +1,8 @@
 //! What the API returns.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use paperhub_app::SearchHit;
 use paperhub_core::Paper;
-use paperhub_hub::SearchHit;
 use paperhub_search::Snippet;
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use paperhub_hub::DayRange;
+use paperhub_app::DayRange;
 use serde::Deserialize;
 
 use super::{long_day, render, PageError, PaperCard};

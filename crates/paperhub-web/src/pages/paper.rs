@@ -6,7 +6,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::{authors_line, long_day, paper_links, render, LinkView, PageError, PaperCard};
-use crate::search::{similar, SimilarBy};
+use paperhub_app::SimilarBy;
+
+use crate::search::similar;
 use crate::state::AppState;
 
 /// Similar papers shown.
@@ -37,7 +39,7 @@ pub async fn show_paper(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let paper = crate::api::find_paper(&state, id).await?;
-    let (method, hits) = similar(&state, &paper, SIMILAR).await?;
+    let similar = similar(&state, &paper, SIMILAR).await?;
     let meta = &paper.meta;
     let day = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map(|t| long_day(t.date_naive())).unwrap_or_default()
@@ -56,8 +58,12 @@ pub async fn show_paper(
         comments: meta.comments.clone().unwrap_or_default(),
         journal_ref: meta.journal_ref.clone().unwrap_or_default(),
         links: paper_links(&paper),
-        similar_by_meaning: method == SimilarBy::Semantic,
-        similar: hits.iter().map(|h| PaperCard::new(&h.paper)).collect(),
+        similar_by_meaning: similar.by == SimilarBy::Semantic,
+        similar: similar
+            .hits
+            .iter()
+            .map(|h| PaperCard::new(&h.paper))
+            .collect(),
     };
     Ok(render(&page, StatusCode::OK))
 }

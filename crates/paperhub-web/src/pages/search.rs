@@ -10,7 +10,9 @@ use super::home::parse_page;
 use super::{render, PaperCard};
 use crate::api::snippet_parts;
 use crate::error::ApiError;
-use crate::search::{default_mode, parse_day, Mode, SearchParams};
+use paperhub_app::SearchRequest;
+
+use crate::search::{parse_day, parse_mode};
 use crate::state::AppState;
 
 /// Results per page.
@@ -105,28 +107,21 @@ async fn run(
     page: &mut SearchPage,
 ) -> Result<(), ApiError> {
     let number = parse_page(query.page.as_deref())?;
-    let mode = Mode::parse(&query.mode)?;
     let offset = (number - 1) * PER_PAGE;
-    let outcome = crate::search::run(
-        state,
-        SearchParams {
-            q: query.q.clone(),
-            mode,
-            from: parse_day("from", Some(&query.from))?,
-            until: parse_day("until", Some(&query.until))?,
-            category: Some(query.category.clone()),
-            author: Some(query.author.clone()),
-            limit: PER_PAGE,
-            offset,
-            snippets: true,
-        },
-    )
-    .await?;
+    let request = SearchRequest {
+        q: query.q.clone(),
+        mode: parse_mode(&query.mode)?,
+        from: parse_day("from", Some(&query.from))?,
+        until: parse_day("until", Some(&query.until))?,
+        category: Some(query.category.clone()),
+        author: Some(query.author.clone()),
+        limit: Some(PER_PAGE),
+        offset: Some(offset),
+        snippets: true,
+    };
+    let outcome = crate::search::run(state, request).await?;
     page.searched = true;
-    page.mode = mode
-        .unwrap_or_else(|| default_mode(state))
-        .as_str()
-        .to_owned();
+    page.mode = outcome.mode.as_str().to_owned();
     page.first_rank = offset + 1;
     page.results = outcome
         .hits

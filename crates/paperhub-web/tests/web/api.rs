@@ -37,6 +37,26 @@ async fn search_finds_yolov9_for_programmable_gradient_information() {
 }
 
 #[tokio::test]
+async fn search_reports_the_mode_that_ran_not_the_one_asked() {
+    let app = TestApp::seeded().await;
+    let default = app.json("/api/v1/search?q=gradient&limit=1", 200).await;
+    assert_eq!(
+        default["mode"], "hybrid",
+        "hybrid is the default with a model"
+    );
+    // Filters alone rank nothing by meaning: they list the newest papers, by keyword.
+    let filters = app
+        .json("/api/v1/search?from=2025-06-05&mode=hybrid&limit=3", 200)
+        .await;
+    assert_eq!(filters["mode"], "keyword", "{filters}");
+    assert_eq!(filters["results"].as_array().unwrap().len(), 3);
+    let bad = app.json("/api/v1/search?q=x&limit=101", 400).await;
+    assert_eq!(bad["error"]["code"], "limit_out_of_range");
+    let bad = app.json("/api/v1/search?q=x+date:soon", 400).await;
+    assert_eq!(bad["error"]["code"], "invalid_query");
+}
+
+#[tokio::test]
 async fn search_results_carry_snippets_as_plain_parts_and_page_consistently() {
     let app = TestApp::seeded().await;
     let body = app

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use paperhub_app::{Hub, NoObserver};
 use paperhub_core::{PaperMeta, SourceFormat};
-use paperhub_hub::{Hub, NoObserver};
 use paperhub_ingest::{read_file, ReadOptions};
 use paperhub_search::{Embedder, FlatIndex, HashingEmbedder, TantivyIndex};
 use paperhub_store_sqlite::SqliteStore;

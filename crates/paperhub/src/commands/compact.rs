@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use clap::Args;
 
-use crate::app::Context;
+use crate::assembly::Context;
 
 /// Arguments of `paperhub compact`.
 #[derive(Debug, Args)]

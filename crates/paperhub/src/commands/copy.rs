@@ -7,7 +7,7 @@ use clap::Args;
 use paperhub_store::copy::{content_report, copy_store, ContentReport};
 use paperhub_store_postgres::redact_url;
 
-use crate::app::{Context, Database};
+use crate::assembly::{Context, Database};
 use crate::progress::Progress;
 
 /// Arguments of `paperhub copy`.

@@ -4,9 +4,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Args;
-use paperhub_hub::{Hub, MODEL_MISSING};
+use paperhub_app::{Hub, MODEL_MISSING};
 
-use crate::app::Context;
+use crate::assembly::Context;
 use crate::progress::Progress;
 
 /// Papers embedded per batch (and per commit).

@@ -4,11 +4,11 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use clap::Args;
-use paperhub_hub::{HarvestPlan, IngestObserver, IngestSummary};
+use paperhub_app::{HarvestPlan, IngestObserver, IngestSummary};
 use paperhub_ingest::harvest::{HarvestRequest, Harvester};
 use paperhub_ingest::RecordError;
 
-use crate::app::Context;
+use crate::assembly::Context;
 use crate::commands::ingest::parse_day;
 use crate::progress::Progress;
 

@@ -8,11 +8,11 @@ use std::time::Instant;
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::Args;
+use paperhub_app::{IngestObserver, IngestSummary, DEFAULT_BATCH_SIZE};
 use paperhub_core::{PaperMeta, SourceFormat};
-use paperhub_hub::{IngestObserver, IngestSummary, DEFAULT_BATCH_SIZE};
 use paperhub_ingest::{expand_paths, read_file, FileRecords, ReadOptions, RecordError};
 
-use crate::app::Context;
+use crate::assembly::Context;
 use crate::progress::Progress;
 
 /// Arguments of `paperhub ingest`.

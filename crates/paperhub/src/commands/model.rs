@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use paperhub_embed::install::{install, InstallOptions};
 use paperhub_embed::model_files::ModelFiles;
 
-use crate::app::Context;
+use crate::assembly::Context;
 
 /// Arguments of `paperhub model`.
 #[derive(Debug, Args)]

@@ -6,12 +6,13 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use chrono::NaiveDate;
-use clap::{Args, ValueEnum};
-use paperhub_hub::{Hub, SearchHit, SearchMode, SearchRequest, MODEL_MISSING};
-use paperhub_search::{KeywordQuery, Snippet};
+use clap::builder::{PossibleValuesParser, TypedValueParser as _};
+use clap::Args;
+use paperhub_app::{Hub, SearchHit, SearchMode, SearchRequest, SearchResults};
+use paperhub_search::Snippet;
 use serde_json::json;
 
-use crate::app::Context;
+use crate::assembly::Context;
 use crate::commands::ingest::parse_day;
 
 /// Arguments of `paperhub search`.
@@ -29,17 +30,17 @@ pub struct SearchArgs {
     #[arg(long, conflicts_with = "query")]
     queries: Option<PathBuf>,
 
-    /// How many results.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
-    limit: u64,
+    /// How many results, 1 to 100 [default: 10].
+    #[arg(long)]
+    limit: Option<usize>,
 
-    /// Skip this many results (the next page).
-    #[arg(long, default_value_t = 0)]
-    offset: usize,
+    /// Skip this many results (the next page), at most 10000.
+    #[arg(long)]
+    offset: Option<usize>,
 
     /// How to search [default: hybrid when the embedding model is installed, else keyword].
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
+    #[arg(long, value_parser = mode_parser())]
+    mode: Option<SearchMode>,
 
     /// Only papers with this author.
     #[arg(long)]
@@ -62,79 +63,49 @@ pub struct SearchArgs {
     json: bool,
 }
 
-/// Search modes on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Mode {
-    /// BM25 over title, abstract and authors.
-    Keyword,
-    /// Nearest in meaning (sentence embeddings; needs the model).
-    Semantic,
-    /// Both, fused by reciprocal rank (needs the model).
-    Hybrid,
-}
-
-impl Mode {
-    fn as_str(self) -> &'static str {
-        match self {
-            Mode::Keyword => "keyword",
-            Mode::Semantic => "semantic",
-            Mode::Hybrid => "hybrid",
-        }
-    }
-}
-
-impl From<Mode> for SearchMode {
-    fn from(mode: Mode) -> Self {
-        match mode {
-            Mode::Keyword => SearchMode::Keyword,
-            Mode::Semantic => SearchMode::Semantic,
-            Mode::Hybrid => SearchMode::Hybrid,
-        }
-    }
+/// The modes, as the hub spells them, listed in `--help`.
+fn mode_parser() -> impl clap::builder::TypedValueParser<Value = SearchMode> {
+    PossibleValuesParser::new(SearchMode::ALL.map(SearchMode::as_str)).map(|mode| {
+        mode.parse::<SearchMode>()
+            .expect("invariant: the possible values are the modes")
+    })
 }
 
 impl SearchArgs {
-    fn request(&self, text: &str, mode: Mode, snippets: bool) -> anyhow::Result<SearchRequest> {
-        let mut query = KeywordQuery::parse(text).map_err(anyhow::Error::msg)?;
-        query.limit = self.limit as usize;
-        query.offset = self.offset;
-        let f = &mut query.filters;
-        f.author = self.author.clone().or(f.author.take());
-        f.category = self.category.clone().or(f.category.take());
-        f.from = self.from.or(f.from);
-        f.until = self.until.or(f.until);
-        Ok(SearchRequest {
-            query,
-            mode: mode.into(),
+    /// The arguments as the hub's one search request, for the query `text`.
+    fn request(&self, text: &str, snippets: bool) -> SearchRequest {
+        SearchRequest {
+            q: text.to_owned(),
+            mode: self.mode,
+            author: self.author.clone(),
+            category: self.category.clone(),
+            from: self.from,
+            until: self.until,
+            limit: self.limit,
+            offset: self.offset,
             snippets,
-        })
+        }
     }
 }
 
 /// Runs `paperhub search`.
 pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
-    let installed = ctx.model_installed();
-    let mode = args.mode.unwrap_or(if installed {
-        Mode::Hybrid
-    } else {
-        Mode::Keyword
-    });
-    if mode != Mode::Keyword && !installed {
-        anyhow::bail!("{MODEL_MISSING}");
-    }
-    let hub = if mode == Mode::Keyword {
+    // The hub decides the mode; only a search by keyword alone is spared loading the model.
+    let hub = if args.mode == Some(SearchMode::Keyword) {
         ctx.open_hub()?
     } else {
         ctx.open_hub_with_model()?
     };
     if let Some(file) = &args.queries {
-        return run_batch(&hub, &args, mode, file);
+        return run_batch(&hub, &args, file);
     }
     let text = args
         .query
         .as_deref()
         .expect("invariant: clap requires a query without --queries");
-    let hits = hub.search(&args.request(text, mode, true)?)?;
+    let SearchResults {
+        mode, hits, offset, ..
+    } = hub.search(&args.request(text, true))?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.json {
@@ -149,13 +120,13 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
     } else {
         let color = std::io::stdout().is_terminal();
         for (rank, hit) in hits.iter().enumerate() {
-            print_hit(&mut out, args.offset + rank + 1, hit, color)?;
+            print_hit(&mut out, offset + rank + 1, hit, color)?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_batch(hub: &Hub, args: &SearchArgs, mode: Mode, file: &PathBuf) -> anyhow::Result<ExitCode> {
+fn run_batch(hub: &Hub, args: &SearchArgs, file: &PathBuf) -> anyhow::Result<ExitCode> {
     let input = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -165,11 +136,11 @@ fn run_batch(hub: &Hub, args: &SearchArgs, mode: Mode, file: &PathBuf) -> anyhow
         if text.is_empty() {
             continue;
         }
-        let request = args
-            .request(text, mode, false)
+        let found = hub
+            .search(&args.request(text, false))
             .with_context(|| format!("{}:{}", file.display(), number + 1))?;
-        let hits = hub.search(&request)?;
-        let results: Vec<_> = hits
+        let results: Vec<_> = found
+            .hits
             .iter()
             .map(|h| {
                 json!({
@@ -180,7 +151,11 @@ fn run_batch(hub: &Hub, args: &SearchArgs, mode: Mode, file: &PathBuf) -> anyhow
                 })
             })
             .collect();
-        writeln!(out, "{}", json!({ "query": text, "results": results }))?;
+        writeln!(
+            out,
+            "{}",
+            json!({ "query": text, "mode": found.mode.as_str(), "results": results })
+        )?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

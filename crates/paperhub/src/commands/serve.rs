@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use paperhub_hub::Follower;
+use paperhub_app::Follower;
 use paperhub_web::{Application, LogFormat};
 
-use crate::app::Context;
+use crate::assembly::Context;
 
 /// How often a node looks at the store when no notification woke it (SQLite, where other
 /// processes on the machine may write, sends none; PostgreSQL's are only a shortcut).

@@ -3,10 +3,10 @@
 use std::process::ExitCode;
 
 use clap::Args;
-use paperhub_hub::MODEL_MISSING;
+use paperhub_app::SimilarBy;
 use serde_json::json;
 
-use crate::app::Context;
+use crate::assembly::Context;
 
 /// Arguments of `paperhub similar`.
 #[derive(Debug, Args)]
@@ -14,9 +14,9 @@ pub struct SimilarArgs {
     /// Hub id, arXiv id (any spelling) or source id.
     id: String,
 
-    /// How many papers.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
-    limit: u64,
+    /// How many papers, 1 to 100.
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
 
     /// Print JSON.
     #[arg(long)]
@@ -25,14 +25,18 @@ pub struct SimilarArgs {
 
 /// Runs `paperhub similar`.
 pub fn run(ctx: &Context, args: SimilarArgs) -> anyhow::Result<ExitCode> {
-    if !ctx.model_installed() {
-        anyhow::bail!("{MODEL_MISSING}");
-    }
     let hub = ctx.open_hub_with_model()?;
-    let Some((paper, similar)) = hub.similar(&args.id, args.limit as usize)? else {
+    let Some(found) = hub.similar_papers(&args.id, args.limit)? else {
         eprintln!("no paper `{}` (try `paperhub search`)", args.id);
         return Ok(ExitCode::from(1));
     };
+    let (paper, similar) = (found.paper, found.hits);
+    if found.by == SimilarBy::Keyword && !ctx.quiet {
+        eprintln!(
+            "papers sharing the most words with its title: the embedding model is not installed \
+             (`paperhub model install` finds papers like it in meaning)"
+        );
+    }
     if args.json {
         let results: Vec<_> = similar
             .iter()
@@ -40,7 +44,7 @@ pub fn run(ctx: &Context, args: SimilarArgs) -> anyhow::Result<ExitCode> {
             .collect();
         println!(
             "{}",
-            json!({"id": paper.id, "title": paper.meta.title, "similar": results})
+            json!({"id": paper.id, "title": paper.meta.title, "method": found.by, "similar": results})
         );
         return Ok(ExitCode::SUCCESS);
     }

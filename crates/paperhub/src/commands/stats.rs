@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::app::Context;
+use crate::assembly::Context;
 
 /// Arguments of `paperhub stats`.
 #[derive(Debug, Args)]

@@ -89,9 +89,36 @@ fn without_the_model_keyword_search_works_and_meaning_says_how_to_install_it() {
         "{}",
         stderr(&out)
     );
-    let out = hub.run(&["similar", "2402.13616"]);
+    // Similar papers fall back to shared title words, and say how to get them by meaning.
+    let yolo = hub.json(&[
+        "search",
+        "programmable gradient information",
+        "--limit",
+        "1",
+    ]);
+    let id = yolo["results"][0]["id"].as_str().unwrap().to_owned();
+    let out = hub.run(&["similar", &id, "--json", "--limit", "3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("paperhub model install"),
+        "{}",
+        stderr(&out)
+    );
+    let similar: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(similar["method"], "keyword", "{similar}");
+    let ids: Vec<&str> = similar["similar"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3, "{similar}");
+    assert!(!ids.contains(&similar["id"].as_str().unwrap()), "{similar}");
+    // The hub checks the limits, for the command line as for the API.
+    let out = hub.run(&["search", "unlearning", "--limit", "500"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("limit must be from 1 to 100"),
         "{}",
         stderr(&out)
     );

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use paperhub_app::Hub;
 use paperhub_embed::model_files::ModelFiles;
-use paperhub_hub::Hub;
 use paperhub_search::{FlatIndex, HnswIndex, HnswParams, TantivyIndex, VectorIndex};
 use paperhub_store::Store;
 use paperhub_store_postgres::{redact_url, PostgresStore};
@@ -152,6 +152,11 @@ impl Context {
             return Ok(hub);
         }
         let dir = self.model_dir();
+        if let Err(in_effect) = paperhub_embed::set_kernels(self.settings.embed.kernels()) {
+            anyhow::bail!(
+                "the embedding model already runs with other [embed] settings in this process: {in_effect:?}"
+            );
+        }
         let model = paperhub_embed::Embedder::load(&dir)
             .with_context(|| format!("loading the embedding model from {}", dir.display()))?;
         let vectors = self.open_vector_index(&hub)?;

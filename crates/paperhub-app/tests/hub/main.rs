@@ -2,10 +2,10 @@
 
 use std::sync::{Arc, Mutex};
 
+use paperhub_app::{HarvestPlan, Hub, HubError, NoObserver, SearchMode, SearchRequest, SimilarBy};
 use paperhub_core::{ArxivId, PaperMeta};
-use paperhub_hub::{HarvestPlan, Hub, NoObserver, SearchMode, SearchRequest};
 use paperhub_ingest::harvest::{HarvestRequest, Harvester};
-use paperhub_search::{KeywordIndex, KeywordQuery, TantivyIndex, VectorIndex};
+use paperhub_search::{KeywordIndex, TantivyIndex, VectorIndex};
 use paperhub_store::PaperStore;
 use paperhub_store_sqlite::SqliteStore;
 
@@ -36,13 +36,11 @@ fn parts() -> Parts {
 }
 
 fn search(hub: &Hub, text: &str) -> Vec<String> {
-    let request = SearchRequest {
-        query: KeywordQuery::parse(text).unwrap(),
-        mode: SearchMode::Keyword,
-        snippets: true,
-    };
+    let mut request = SearchRequest::new(text).mode(SearchMode::Keyword);
+    request.snippets = true;
     hub.search(&request)
         .unwrap()
+        .hits
         .into_iter()
         .map(|h| h.paper.id.to_string())
         .collect()
@@ -116,9 +114,9 @@ fn a_second_ingest_waits_for_the_first_to_commit_its_index() {
         hub: Hub,
         second: Option<std::thread::JoinHandle<u64>>,
     }
-    impl paperhub_hub::IngestObserver for StartSecondAtTheEnd {
+    impl paperhub_app::IngestObserver for StartSecondAtTheEnd {
         fn rejected(&mut self, _: &paperhub_ingest::RecordError) {}
-        fn committed(&mut self, summary: &paperhub_hub::IngestSummary) {
+        fn committed(&mut self, summary: &paperhub_app::IngestSummary) {
             if summary.added == 30 && self.second.is_none() {
                 let hub = self.hub.clone();
                 self.second = Some(std::thread::spawn(move || {
@@ -370,13 +368,10 @@ fn semantic_parts() -> Parts {
 }
 
 fn search_mode(hub: &Hub, text: &str, mode: SearchMode) -> Vec<String> {
-    let request = SearchRequest {
-        query: KeywordQuery::parse(text).unwrap(),
-        mode,
-        snippets: false,
-    };
-    hub.search(&request)
-        .unwrap()
+    let found = hub.search(&SearchRequest::new(text).mode(mode)).unwrap();
+    assert_eq!(found.mode, mode, "`{text}` ran as asked");
+    found
+        .hits
         .into_iter()
         .map(|h| h.paper.id.to_string())
         .collect()
@@ -462,24 +457,131 @@ fn similar_papers_exclude_the_paper_itself() {
     let p = semantic_parts();
     three_papers(&p.hub);
     p.hub.embed_missing(10, |_, _| {}).unwrap();
-    let (paper, similar) = p.hub.similar("2401.00001", 5).unwrap().unwrap();
-    assert_eq!(paper.id.as_str(), "2401.00001");
-    let ids: Vec<&str> = similar.iter().map(|h| h.paper.id.as_str()).collect();
+    let similar = p.hub.similar_papers("2401.00001", 5).unwrap().unwrap();
+    assert_eq!(similar.paper.id.as_str(), "2401.00001");
+    assert_eq!(similar.by, SimilarBy::Semantic);
+    let ids: Vec<&str> = similar.hits.iter().map(|h| h.paper.id.as_str()).collect();
     assert_eq!(ids.len(), 2);
     assert!(!ids.contains(&"2401.00001"));
-    assert!(p.hub.similar("9999.99999", 5).unwrap().is_none());
+    assert!(p.hub.similar_papers("9999.99999", 5).unwrap().is_none());
+}
+
+#[test]
+fn without_a_model_similar_papers_are_those_sharing_title_words() {
+    let p = parts();
+    three_papers(&p.hub);
+    p.hub
+        .ingest(
+            [Ok(paper(
+                "2401.00004",
+                "Machine unlearning at scale",
+                "Removing data from large models.",
+            ))],
+            10,
+            &mut NoObserver,
+        )
+        .unwrap();
+    let similar = p.hub.similar_papers("2401.00001", 5).unwrap().unwrap();
+    assert_eq!(similar.by, SimilarBy::Keyword);
+    assert_eq!(similar.hits[0].paper.id.as_str(), "2401.00004");
+    assert!(similar
+        .hits
+        .iter()
+        .all(|h| h.paper.id.as_str() != "2401.00001"));
+    assert!(matches!(
+        p.hub.similar_papers("2401.00001", 0),
+        Err(HubError::OutOfRange(_))
+    ));
+}
+
+#[test]
+fn the_hub_decides_the_default_mode_and_reports_the_mode_that_ran() {
+    let p = parts();
+    three_papers(&p.hub);
+    assert_eq!(p.hub.default_mode(), SearchMode::Keyword, "no model");
+    assert_eq!(
+        p.hub
+            .search(&SearchRequest::new("forgetting"))
+            .unwrap()
+            .mode,
+        SearchMode::Keyword
+    );
+    let s = semantic_parts();
+    three_papers(&s.hub);
+    s.hub.embed_missing(10, |_, _| {}).unwrap();
+    assert_eq!(s.hub.default_mode(), SearchMode::Hybrid, "with the model");
+    assert_eq!(
+        s.hub
+            .search(&SearchRequest::new("forgetting"))
+            .unwrap()
+            .mode,
+        SearchMode::Hybrid
+    );
+    // Filters alone rank nothing by meaning: the hybrid asked for runs, and says so, as keyword.
+    let filters_alone = SearchRequest {
+        category: Some("cs.LG".into()),
+        ..SearchRequest::new("").mode(SearchMode::Hybrid)
+    };
+    let found = s.hub.search(&filters_alone).unwrap();
+    assert_eq!(found.mode, SearchMode::Keyword);
+    // One more result than the page is looked for, to say whether another page follows.
+    let page = s
+        .hub
+        .search(
+            &SearchRequest::new("forgetting")
+                .mode(SearchMode::Keyword)
+                .limit(1),
+        )
+        .unwrap();
+    assert_eq!((page.hits.len(), page.has_more), (1, true));
+    let last = SearchRequest {
+        offset: Some(1),
+        ..SearchRequest::new("forgetting")
+            .mode(SearchMode::Keyword)
+            .limit(5)
+    };
+    let last = s.hub.search(&last).unwrap();
+    assert_eq!((last.hits.len(), last.has_more, last.offset), (1, false, 1));
+}
+
+#[test]
+fn a_bad_search_request_is_a_typed_error_naming_what_is_wrong() {
+    let p = parts();
+    three_papers(&p.hub);
+    let error = |request: SearchRequest| p.hub.search(&request).unwrap_err();
+    let zero = error(SearchRequest::new("x").limit(0));
+    assert!(matches!(zero, HubError::OutOfRange(_)), "{zero}");
+    assert!(zero.to_string().contains("limit"), "{zero}");
+    let deep = error(SearchRequest {
+        offset: Some(10_001),
+        ..SearchRequest::new("x")
+    });
+    assert!(
+        matches!(deep, HubError::OutOfRange(ref m) if m.contains("offset")),
+        "{deep}"
+    );
+    let date = error(SearchRequest::new("x date:last-tuesday"));
+    assert!(matches!(date, HubError::InvalidQuery(_)), "{date}");
+    let backwards = error(SearchRequest {
+        from: chrono::NaiveDate::from_ymd_opt(2025, 2, 1),
+        until: chrono::NaiveDate::from_ymd_opt(2025, 1, 1),
+        ..SearchRequest::new("x")
+    });
+    assert!(matches!(backwards, HubError::Invalid(_)), "{backwards}");
+    assert!(matches!(
+        "vector".parse::<SearchMode>(),
+        Err(HubError::Invalid(ref m)) if m.contains("keyword, semantic, hybrid")
+    ));
 }
 
 #[test]
 fn search_by_meaning_without_a_model_says_how_to_install_it() {
     let p = parts();
     three_papers(&p.hub);
-    let request = SearchRequest {
-        query: KeywordQuery::parse("forgetting").unwrap(),
-        mode: SearchMode::Semantic,
-        snippets: false,
-    };
-    let error = p.hub.search(&request).unwrap_err().to_string();
+    let request = SearchRequest::new("forgetting").mode(SearchMode::Semantic);
+    let error = p.hub.search(&request).unwrap_err();
+    assert!(matches!(error, HubError::ModelMissing), "{error}");
+    let error = error.to_string();
     assert!(error.contains("paperhub model install"), "{error}");
     assert_eq!(
         search_mode(&p.hub, "forgetting", SearchMode::Keyword).len(),

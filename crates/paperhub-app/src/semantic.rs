@@ -183,8 +183,12 @@ impl Hub {
     }
 
     /// The papers nearest in meaning to the paper known by `id`, nearest first; `None` if no
-    /// such paper.
-    pub fn similar(&self, id: &str, limit: usize) -> Result<Option<(Paper, Vec<SearchHit>)>> {
+    /// such paper. Reached through [`Hub::similar_papers`], which decides by meaning or words.
+    pub(crate) fn similar(
+        &self,
+        id: &str,
+        limit: usize,
+    ) -> Result<Option<(Paper, Vec<SearchHit>)>> {
         let semantic = self.semantic()?;
         let Some(paper) = self.find_paper(id)? else {
             return Ok(None);

@@ -30,7 +30,8 @@ pub use ingest::{
     IngestObserver, IngestSummary, NoObserver, DEFAULT_BATCH_SIZE, INDEX_COMMIT_PAPERS,
 };
 pub use search::{
-    hybrid_candidates, SearchHit, SearchMode, SearchRequest, HYBRID_MIN_CANDIDATES, HYBRID_RRF_K,
+    hybrid_candidates, SearchHit, SearchMode, SearchRequest, SearchResults, SimilarBy,
+    SimilarPapers, DEFAULT_LIMIT, HYBRID_MIN_CANDIDATES, HYBRID_RRF_K, MAX_LIMIT, MAX_OFFSET,
 };
 pub use semantic::{document_text, MODEL_MISSING};
 
@@ -50,9 +51,15 @@ pub enum HubError {
     /// A harvest failed.
     #[error("harvest: {0}")]
     Harvest(#[from] paperhub_ingest::HarvestError),
-    /// The request is not valid.
+    /// The request is not valid (a malformed parameter, a day that is not a day).
     #[error("{0}")]
     Invalid(String),
+    /// A search's query text cannot be run (a malformed `date:` range).
+    #[error("{0}")]
+    InvalidQuery(String),
+    /// A limit or offset is out of its range.
+    #[error("{0}")]
+    OutOfRange(String),
     /// Search by meaning was asked for, but no embedding model is loaded.
     #[error("{}", semantic::MODEL_MISSING)]
     ModelMissing,
