@@ -6,6 +6,13 @@
 //! 2. Propagation: a `paperhub serve` node on that schema, and single-paper commits made
 //!    in-process through the PostgreSQL store; for each, the time from the commit's return to
 //!    the paper being found by the node's `/api/v1/search` (p50, p99, max; target p99 < 2 s).
+//! 3. With `--model-dir`: hybrid search latency of a PostgreSQL-backed node beside a
+//!    SQLite-backed one. SciFact (5,183 abstracts) is ingested and embedded by `paperhub
+//!    ingest` into a SQLite data directory, copied by `paperhub copy --to` into a fresh schema
+//!    (papers and vectors), and a second node starts on that schema from an empty data
+//!    directory (building its index from the database). Both serve; the SciFact queries go to
+//!    `/api/v1/search?mode=hybrid&limit=10`, alternating between the nodes, one at a time,
+//!    after a warm-up pass: p50 and p99 of each and their ratio (target: within 10%).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -51,6 +58,18 @@ pub struct BackendsArgs {
     /// The shared data directory holding `data/` and `seed/`.
     #[arg(long, env = "PAPERHUB_BENCH_SHARED", default_value_os_t = crate::default_shared_dir())]
     shared: PathBuf,
+
+    /// The embedding model: measure hybrid search on a PostgreSQL node beside a SQLite one.
+    #[arg(long)]
+    model_dir: Option<PathBuf>,
+
+    /// Only the hybrid latency (needs `--model-dir`): no ingest or propagation runs.
+    #[arg(long, requires = "model_dir")]
+    hybrid_only: bool,
+
+    /// Timed passes over the queries, alternating between the nodes.
+    #[arg(long, default_value_t = 3)]
+    passes: usize,
 }
 
 /// Runs `paperhub-bench backends`.
@@ -64,9 +83,13 @@ pub fn run(args: &BackendsArgs) -> anyhow::Result<()> {
     anyhow::ensure!(paperhub.exists(), "{} not found", paperhub.display());
     std::fs::create_dir_all(&args.work_dir)?;
     let corpus_path = args.work_dir.join(format!("corpus-{}.jsonl", args.papers));
-    let info = match corpus::existing(&corpus_path, args.papers, args.seed) {
-        Some(info) => info,
-        None => corpus::generate(&args.shared, args.papers, args.seed, &corpus_path)?,
+    let papers = if args.hybrid_only {
+        0
+    } else {
+        match corpus::existing(&corpus_path, args.papers, args.seed) {
+            Some(info) => info.papers,
+            None => corpus::generate(&args.shared, args.papers, args.seed, &corpus_path)?.papers,
+        }
     };
 
     let schema = format!("bench_{}", std::process::id());
@@ -89,7 +112,15 @@ pub fn run(args: &BackendsArgs) -> anyhow::Result<()> {
         "{}{separator}options=-csearch_path%3D{schema}",
         args.database_url
     );
-    let result = measure(args, &paperhub, &corpus_path, info.papers, &url);
+    let result = if args.hybrid_only {
+        Ok(())
+    } else {
+        measure(args, &paperhub, &corpus_path, papers, &url)
+    }
+    .and_then(|()| match &args.model_dir {
+        Some(model_dir) => hybrid_latency(args, &paperhub, model_dir, &url),
+        None => Ok(()),
+    });
     let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
     result
 }
@@ -136,17 +167,7 @@ fn measure(
     }
     // The node's index starts as a copy of the ingest's, as a node that has run before.
     copy_dir(&pg_dir.join("index"), &node_dir.join("index"))?;
-    let mut node = Command::new(paperhub)
-        .arg("--data-dir")
-        .arg(&node_dir)
-        .arg("--database-url")
-        .arg(url)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env_remove("PAPERHUB_MODEL_DIR")
-        .env("PAPERHUB_LOG", "warn")
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let addr = announced_addr(&mut node)?;
+    let (mut node, addr) = serve(paperhub, &node_dir, Some(url), None)?;
     let store = PostgresStore::open(url)?;
     let mut times = Vec::with_capacity(args.rounds);
     let outcome = (|| -> anyhow::Result<()> {
@@ -191,6 +212,179 @@ fn measure(
         times[times.len() - 1]
     );
     Ok(())
+}
+
+/// Starts `paperhub serve` on `data_dir` (and `url`, else its SQLite file), with the model in
+/// `model_dir` or none; returns it and the address it announced.
+fn serve(
+    paperhub: &std::path::Path,
+    data_dir: &std::path::Path,
+    url: Option<&str>,
+    model_dir: Option<&std::path::Path>,
+) -> anyhow::Result<(std::process::Child, String)> {
+    let mut command = Command::new(paperhub);
+    command.arg("--data-dir").arg(data_dir);
+    if let Some(url) = url {
+        command.arg("--database-url").arg(url);
+    }
+    match model_dir {
+        // A directory without the model: the node searches by keyword only.
+        None => command.arg("--model-dir").arg(data_dir.join("no-model")),
+        Some(dir) => command.arg("--model-dir").arg(dir),
+    };
+    let mut node = command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("PAPERHUB_MODEL_DIR")
+        .env("PAPERHUB_LOG", "warn")
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let addr = announced_addr(&mut node)?;
+    Ok((node, addr))
+}
+
+/// Part 3: hybrid search latency, a PostgreSQL-backed node beside a SQLite-backed one.
+fn hybrid_latency(
+    args: &BackendsArgs,
+    paperhub: &std::path::Path,
+    model_dir: &std::path::Path,
+    url: &str,
+) -> anyhow::Result<()> {
+    let scifact = args.shared.join("data/scifact");
+    let sqlite_dir = args.work_dir.join("hybrid-sqlite");
+    let pg_dir = args.work_dir.join("hybrid-postgres");
+    for dir in [&sqlite_dir, &pg_dir] {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)?;
+        }
+    }
+    let run = |what: &str, command: &mut Command| -> anyhow::Result<()> {
+        eprintln!("== {what}");
+        let status = command.status()?;
+        anyhow::ensure!(status.success(), "{what}: {status}");
+        Ok(())
+    };
+    run(
+        "hybrid: ingest and embed SciFact into SQLite",
+        Command::new(paperhub)
+            .arg("--data-dir")
+            .arg(&sqlite_dir)
+            .arg("--model-dir")
+            .arg(model_dir)
+            .arg("--quiet")
+            .arg("ingest")
+            .arg(scifact.join("corpus.jsonl"))
+            .args(["--format", "beir"]),
+    )?;
+    run(
+        "hybrid: copy papers and vectors into the PostgreSQL schema",
+        Command::new(paperhub)
+            .arg("--data-dir")
+            .arg(&sqlite_dir)
+            .arg("--quiet")
+            .args(["copy", "--to", url]),
+    )?;
+    let queries = crate::relevance::read_queries(&scifact.join("queries.jsonl"))?;
+    let (mut sqlite_node, sqlite_addr) = serve(paperhub, &sqlite_dir, None, Some(model_dir))?;
+    let pg = serve(paperhub, &pg_dir, Some(url), Some(model_dir));
+    let (mut pg_node, pg_addr) = match pg {
+        Ok(node) => node,
+        Err(error) => {
+            let _ = sqlite_node.kill();
+            return Err(error);
+        }
+    };
+    let nodes = [("sqlite", &sqlite_addr), ("postgres", &pg_addr)];
+    let outcome = (|| -> anyhow::Result<[Vec<f64>; 2]> {
+        let mut times = [Vec::new(), Vec::new()];
+        for pass in 0..=args.passes {
+            eprintln!(
+                "hybrid: {} pass over {} queries",
+                if pass == 0 { "warm-up" } else { "timed" },
+                queries.len()
+            );
+            for (n, query) in queries.iter().enumerate() {
+                // Alternate which node goes first, so neither always follows the other.
+                for turn in 0..2 {
+                    let which = (n + pass + turn) % 2;
+                    let started = Instant::now();
+                    let body = get(nodes[which].1, &hybrid_path(&query.text))?;
+                    let millis = started.elapsed().as_secs_f64() * 1000.0;
+                    anyhow::ensure!(
+                        body.contains("\"mode\":\"hybrid\""),
+                        "{}: `{}` did not run hybrid: {}",
+                        nodes[which].0,
+                        query.text,
+                        body.chars().take(300).collect::<String>()
+                    );
+                    if pass > 0 {
+                        times[which].push(millis);
+                    }
+                }
+            }
+        }
+        Ok(times)
+    })();
+    for node in [&mut sqlite_node, &mut pg_node] {
+        let _ = node.kill();
+        let _ = node.wait();
+    }
+    let mut times = outcome?;
+    println!(
+        "hybrid search over HTTP (SciFact, {} queries x {} passes, mode=hybrid&limit=10, one at a time, alternating nodes):",
+        queries.len(),
+        args.passes
+    );
+    let mut stats = Vec::new();
+    for ((name, _), times) in nodes.iter().zip(times.iter_mut()) {
+        times.sort_by(f64::total_cmp);
+        let at =
+            |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1];
+        let mean = times.iter().sum::<f64>() / times.len() as f64;
+        println!(
+            "  {name:<9} p50 {:>6.2} ms  p99 {:>6.2} ms  mean {:>6.2} ms",
+            at(0.5),
+            at(0.99),
+            mean
+        );
+        stats.push((at(0.5), at(0.99), mean));
+    }
+    println!(
+        "  ratio postgres/sqlite: p50 {:.3}, p99 {:.3}, mean {:.3} (target within 0.90-1.10)",
+        stats[1].0 / stats[0].0,
+        stats[1].1 / stats[0].1,
+        stats[1].2 / stats[0].2
+    );
+    Ok(())
+}
+
+/// The API path of a hybrid search for `text`, top 10.
+fn hybrid_path(text: &str) -> String {
+    let mut q = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() {
+            q.push(byte as char);
+        } else {
+            q.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("/api/v1/search?q={q}&mode=hybrid&limit=10")
+}
+
+/// GET `path` from `addr`; the body of a 200 response.
+fn get(addr: &str, path: &str) -> anyhow::Result<String> {
+    let mut stream = TcpStream::connect(addr)?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    anyhow::ensure!(
+        response.starts_with("HTTP/1.1 200"),
+        "GET {path}: {}",
+        response.lines().next().unwrap_or_default()
+    );
+    Ok(response)
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> anyhow::Result<()> {

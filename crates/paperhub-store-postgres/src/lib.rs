@@ -20,6 +20,7 @@
 //! (`host=/var/run/postgresql`); TLS to the database is not supported yet.
 
 mod migrations;
+mod pool;
 mod watch;
 
 use std::str::FromStr;
@@ -35,11 +36,10 @@ use paperhub_store::{
 };
 use postgres::types::ToSql;
 use postgres::{GenericClient, NoTls, Row};
-use r2d2_postgres::PostgresConnectionManager;
 
 pub use watch::CHANNEL;
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+type Pool = r2d2::Pool<pool::Manager>;
 
 /// How many connections a node keeps at most.
 const POOL_SIZE: u32 = 16;
@@ -132,7 +132,9 @@ impl PostgresStore {
         migrations::apply(&mut client)
             .with_context(|| format!("preparing the PostgreSQL database at {shown}"))?;
         drop(client);
-        let manager = PostgresConnectionManager::new(config.clone(), NoTls);
+        let manager = pool::Manager {
+            config: config.clone(),
+        };
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(1))
@@ -150,7 +152,7 @@ impl PostgresStore {
         &self.shown
     }
 
-    fn conn(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>> {
+    fn conn(&self) -> Result<r2d2::PooledConnection<pool::Manager>> {
         self.pool.get().map_err(|e| {
             StoreError::Unavailable(format!(
                 "no connection to PostgreSQL at {}: {e}",
@@ -159,14 +161,18 @@ impl PostgresStore {
         })
     }
 
+    /// Runs a read, prepared once per connection.
     fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
         let mut conn = self.conn()?;
-        conn.query(sql, params).map_err(map_err)
+        let statement = conn.prepared(sql).map_err(map_err)?;
+        conn.query(&statement, params).map_err(map_err)
     }
 
+    /// Runs a read of one row, prepared once per connection.
     fn query_one(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row> {
         let mut conn = self.conn()?;
-        conn.query_one(sql, params).map_err(map_err)
+        let statement = conn.prepared(sql).map_err(map_err)?;
+        conn.query_one(&statement, params).map_err(map_err)
     }
 
     fn papers(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<StoredPaper>> {

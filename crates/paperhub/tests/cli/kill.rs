@@ -30,9 +30,31 @@ fn corpus(hub: &Hub) -> std::path::PathBuf {
     path
 }
 
+/// Moments to kill at, in milliseconds after the start.
+const MOMENTS: [u64; 6] = [150, 400, 700, 1_000, 1_500, 2_500];
+
+/// `n` random moments from 100 ms to 2.5 s, different on every run (the seed is printed).
+fn random_moments(n: usize) -> Vec<u64> {
+    let mut x = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    eprintln!("kill moments seeded by {x}");
+    (0..n)
+        .map(|_| {
+            // xorshift64
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            100 + x % 2_400
+        })
+        .collect()
+}
+
 #[test]
 fn killing_an_ingest_at_any_moment_and_rerunning_it_stores_each_paper_once() {
-    kill_and_rerun(&Hub::new());
+    kill_and_rerun(&Hub::new(), &MOMENTS);
 }
 
 #[test]
@@ -41,7 +63,11 @@ fn killing_an_ingest_into_postgres_and_rerunning_it_stores_each_paper_once_for_e
         return;
     };
     let hub = Hub::on_database(&schema.url());
-    kill_and_rerun(&hub);
+    // Twenty kills, at random moments, then the whole ingest.
+    let mut moments = random_moments(20);
+    // At least two early enough to land in the middle of an ingest, whatever the draw.
+    moments[..2].copy_from_slice(&MOMENTS[..2]);
+    kill_and_rerun(&hub, &moments);
     // Another node, its index built from the database alone, holds exactly the same.
     let other = Hub::on_database(&schema.url());
     let stats = other.json(&["stats"]);
@@ -50,12 +76,12 @@ fn killing_an_ingest_into_postgres_and_rerunning_it_stores_each_paper_once_for_e
     assert_eq!(stats["indexed_seq"], stats["store_seq"]);
 }
 
-/// Kills `paperhub ingest` at several moments, checking store and index agree after each, then
-/// runs it whole and checks each paper is stored once.
-fn kill_and_rerun(hub: &Hub) {
+/// Kills `paperhub ingest` at each of `moments` (ms after its start), checking store and index
+/// agree after each, then runs it whole and checks each paper is stored once.
+fn kill_and_rerun(hub: &Hub, moments: &[u64]) {
     let corpus = corpus(hub);
     let mut interrupted_mid_way = 0;
-    for delay_ms in [150u64, 400, 700, 1_000, 1_500, 2_500] {
+    for &delay_ms in moments {
         let mut child = hub
             .command()
             .args([
