@@ -7,7 +7,6 @@ use std::time::Instant;
 use anyhow::Context as _;
 use paperhub_app::{Hub, HubError, SearchMode, SearchRequest};
 use paperhub_search::{KeywordIndex, KeywordQuery, TantivyIndex, TopKAlgorithm};
-use paperhub_store_sqlite::SqliteStore;
 use serde::Serialize;
 
 use crate::relevance::{ndcg_at_10, Latency, Qrels, Query, Run};
@@ -51,17 +50,12 @@ pub struct LatencyResult {
     pub ndcg_at_10: f64,
 }
 
-/// Opens the hub in `data_dir` as `paperhub`'s `app::Context::open_hub` does, keeping a
+/// Opens the hub in `data_dir` through the app's assembly, as `paperhub` does, keeping a
 /// handle on the index for the index-only pass.
 fn open_hub(data_dir: &Path) -> anyhow::Result<(Hub, Arc<TantivyIndex>)> {
-    let store = SqliteStore::open(&data_dir.join("paperhub.sqlite3"))?;
-    let index_dir = data_dir.join("index").join("keyword");
-    let index = TantivyIndex::open(&index_dir)
-        .with_context(|| format!("opening the keyword index in {}", index_dir.display()))?;
-    let index = Arc::new(index);
-    let hub = Hub::new(Arc::new(store), index.clone());
-    hub.catch_up(|_, _| {})
-        .context("bringing the search index up to date with the store")?;
+    let ctx = crate::context(data_dir, None);
+    let index = ctx.open_keyword_index()?;
+    let hub = ctx.open_hub_over(index.clone())?;
     Ok((hub, index))
 }
 

@@ -80,6 +80,7 @@ fn main() -> ExitCode {
         bf16_queries: !cli.no_bf16_queries,
     };
     paperhub_embed::set_kernels(kernels).expect("invariant: nothing ran the model yet");
+    KERNELS.set(kernels).expect("invariant: set once, here");
     let result = match cli.command {
         Command::Corpus(args) => corpus::run(&args),
         Command::Backends(args) => backends::run(&args),
@@ -97,6 +98,27 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// The app's one assembly for the hub in `data_dir` (the model in `model_dir`), every other
+/// setting at its default, quiet; the embedding kernels are this binary's flags.
+fn context(
+    data_dir: &std::path::Path,
+    model_dir: Option<&std::path::Path>,
+) -> paperhub::assembly::Context {
+    let mut settings = paperhub::config::Settings {
+        data_dir: data_dir.to_owned(),
+        model_dir: model_dir.map(std::path::Path::to_owned),
+        ..paperhub::config::Settings::default()
+    };
+    let kernels = KERNELS.get().copied().unwrap_or_default();
+    settings.embed.precision = kernels.precision;
+    settings.embed.few_row_kernels = kernels.few_row_kernels;
+    settings.embed.bf16_queries = kernels.bf16_queries;
+    paperhub::assembly::Context::new(settings, true)
+}
+
+/// The embedding kernels the flags ask for.
+static KERNELS: std::sync::OnceLock<paperhub_embed::Kernels> = std::sync::OnceLock::new();
 
 /// The shared data beside the checkout (`../shared`), where the real material and the queries
 /// live unless `--shared` says otherwise.

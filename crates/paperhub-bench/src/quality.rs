@@ -6,7 +6,6 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -14,8 +13,7 @@ use clap::Args;
 use paperhub_app::{Hub, HubError, NoObserver, SearchMode, SearchRequest};
 use paperhub_core::SourceFormat;
 use paperhub_ingest::{read_file, ReadOptions};
-use paperhub_search::{FlatIndex, KeywordQuery, TantivyIndex};
-use paperhub_store_sqlite::SqliteStore;
+use paperhub_search::KeywordQuery;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -113,26 +111,16 @@ struct BaselineOutput {
     embed_seconds: f64,
 }
 
-/// Opens (creating) the hub in `data_dir` as `paperhub`'s `Context::open_hub_with_model` does.
+/// Opens (creating) the hub in `data_dir` with the model in `model_dir`, through the app's
+/// assembly as `paperhub` does (SciFact's 5,183 vectors are searched exactly).
 fn open_hub(data_dir: &Path, model_dir: &Path) -> anyhow::Result<Hub> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("creating {}", data_dir.display()))?;
-    let store = SqliteStore::open(&data_dir.join("paperhub.sqlite3"))?;
-    let index_dir = data_dir.join("index").join("keyword");
-    let index = TantivyIndex::open(&index_dir)
-        .with_context(|| format!("opening the keyword index in {}", index_dir.display()))?;
-    let hub = Hub::new(Arc::new(store), Arc::new(index));
-    hub.catch_up(|_, _| {})
-        .context("bringing the search index up to date with the store")?;
-    let model = paperhub_embed::Embedder::load(model_dir)
-        .with_context(|| format!("loading the embedding model from {}", model_dir.display()))?;
-    let hub = hub.with_semantic(
-        Arc::new(model),
-        Arc::new(FlatIndex::new(paperhub_embed::DIMENSIONS)),
+    let ctx = crate::context(data_dir, Some(model_dir));
+    anyhow::ensure!(
+        ctx.model_installed(),
+        "no embedding model in {} (`paperhub --model-dir DIR model install`)",
+        model_dir.display()
     );
-    hub.load_vectors(|_, _| {})
-        .context("loading the stored paper vectors")?;
-    Ok(hub)
+    ctx.open_hub_with_model()
 }
 
 /// Runs every query in `mode`, top `depth`, and maps the hits to the corpus ids.

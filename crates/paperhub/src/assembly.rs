@@ -1,6 +1,6 @@
-//! The one assembly of the app: every command, `serve` included, opens the hub from the
-//! [`Settings`] through [`Context`]. The data directory's layout is written here and nowhere
-//! else: `paperhub.sqlite3` (the embedded store, unless `database.url` names another),
+//! The one assembly of the app: every command, `serve` included, the benchmarks and the web
+//! hub's tests open the hub from the [`Settings`] through [`Context`]. The data directory's
+//! layout is written here and nowhere else: `paperhub.sqlite3` (the embedded store, unless `database.url` names another),
 //! `index/keyword` (tantivy), `index/vector/<model>` (the HNSW graph) and `model`.
 
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use paperhub_app::Hub;
 use paperhub_embed::model_files::ModelFiles;
-use paperhub_search::{FlatIndex, HnswIndex, HnswParams, TantivyIndex, VectorIndex};
+use paperhub_search::{Embedder, FlatIndex, HnswIndex, HnswParams, TantivyIndex, VectorIndex};
 use paperhub_store::Store;
 use paperhub_store_postgres::{redact_url, PostgresStore};
 use paperhub_store_sqlite::SqliteStore;
@@ -69,6 +69,11 @@ pub struct Context {
 }
 
 impl Context {
+    /// The context of `settings`; `quiet`: no progress or summaries.
+    pub fn new(settings: Settings, quiet: bool) -> Self {
+        Context { settings, quiet }
+    }
+
     /// The data directory.
     pub fn data_dir(&self) -> &std::path::Path {
         &self.settings.data_dir
@@ -99,11 +104,23 @@ impl Context {
     /// with the store, repairing an interrupted ingest (or, on a node of a shared database,
     /// taking in what other nodes wrote; on an empty data directory, building it whole).
     pub fn open_hub(&self) -> anyhow::Result<Hub> {
-        let store = self.open_store()?;
+        let index = self.open_keyword_index()?;
+        self.open_hub_over(index)
+    }
+
+    /// Opens (creating if needed) the keyword index of the data directory.
+    pub fn open_keyword_index(&self) -> anyhow::Result<Arc<TantivyIndex>> {
         let index_dir = self.data_dir().join("index").join("keyword");
         let index = TantivyIndex::open(&index_dir)
             .with_context(|| format!("opening the keyword index in {}", index_dir.display()))?;
-        let hub = Hub::new(store, Arc::new(index));
+        Ok(Arc::new(index))
+    }
+
+    /// [`Context::open_hub`] over `index`, opened by [`Context::open_keyword_index`] (the
+    /// benchmarks keep a handle on it, to time the index alone).
+    pub fn open_hub_over(&self, index: Arc<TantivyIndex>) -> anyhow::Result<Hub> {
+        let store = self.open_store()?;
+        let hub = Hub::new(store, index);
         let progress = Progress::new(self.quiet, "catching the index up with the store");
         let repaired = hub
             .catch_up(|done, total| progress.records(done, Some(total)))
@@ -123,18 +140,19 @@ impl Context {
     /// The vector index: exact (in memory, loaded from the store) while the hub holds at most
     /// `search.exact_search_max` vectors (default [`EXACT_SEARCH_MAX`]), approximate (HNSW,
     /// saved in `index/vector/<model>`) above that, and from then on.
-    fn open_vector_index(&self, hub: &Hub) -> anyhow::Result<Arc<dyn VectorIndex>> {
-        let dir = self
-            .data_dir()
-            .join("index")
-            .join("vector")
-            .join(paperhub_embed::MODEL_ID);
+    fn open_vector_index(
+        &self,
+        hub: &Hub,
+        embedder: &dyn Embedder,
+    ) -> anyhow::Result<Arc<dyn VectorIndex>> {
+        let model = embedder.model_id();
+        let dir = self.data_dir().join("index").join("vector").join(model);
         let exact_max = self.settings.search.exact_search_max;
-        let count = hub.store().embedding_count(paperhub_embed::MODEL_ID)?;
+        let count = hub.store().embedding_count(model)?;
         if count <= exact_max && !HnswIndex::exists(&dir) {
-            return Ok(Arc::new(FlatIndex::new(paperhub_embed::DIMENSIONS)));
+            return Ok(Arc::new(FlatIndex::new(embedder.dimensions())));
         }
-        let index = HnswIndex::open(&dir, paperhub_embed::DIMENSIONS, HnswParams::default())
+        let index = HnswIndex::open(&dir, embedder.dimensions(), HnswParams::default())
             .with_context(|| format!("opening the vector index in {}", dir.display()))?;
         Ok(Arc::new(index))
     }
@@ -159,8 +177,20 @@ impl Context {
         }
         let model = paperhub_embed::Embedder::load(&dir)
             .with_context(|| format!("loading the embedding model from {}", dir.display()))?;
-        let vectors = self.open_vector_index(&hub)?;
-        let hub = hub.with_semantic(Arc::new(model), vectors);
+        self.add_semantic(hub, Arc::new(model))
+    }
+
+    /// Opens the hub as [`Context::open_hub`] does, with `embedder` in place of the installed
+    /// model (the tests' deterministic hashing embedder, or a model loaded already).
+    pub fn open_hub_with_embedder(&self, embedder: Arc<dyn Embedder>) -> anyhow::Result<Hub> {
+        let hub = self.open_hub()?;
+        self.add_semantic(hub, embedder)
+    }
+
+    /// `hub` with search by meaning through `embedder`, its stored vectors loaded.
+    fn add_semantic(&self, hub: Hub, embedder: Arc<dyn Embedder>) -> anyhow::Result<Hub> {
+        let vectors = self.open_vector_index(&hub, &*embedder)?;
+        let hub = hub.with_semantic(embedder, vectors);
         let progress = Progress::new(self.quiet, "loading paper vectors into the vector index");
         let loaded = hub
             .load_vectors(|done, total| progress.records(done, Some(total)))

@@ -1,14 +1,14 @@
 //! `paperhub`: the research-paper hub on the command line.
 //!
-//! This binary is the only place that names concrete backends: `main` reads the settings once
-//! (`config.rs`), and `app.rs` opens the store they name (SQLite or PostgreSQL) and the tantivy
-//! index in the data directory and hands them to [`paperhub_app::Hub`]. Each subcommand lives
-//! in `commands/`; progress reporting in `progress.rs`.
+//! `main` reads the settings once (the library's `config.rs`), and the library's
+//! `assembly.rs` opens the store they name (SQLite or PostgreSQL) and the tantivy index in the
+//! data directory and hands them to [`paperhub_app::Hub`]: this crate is the only one that
+//! names concrete backends. Each subcommand lives in `commands/`; progress reporting in the
+//! library's `progress.rs`.
 
-mod assembly;
 mod commands;
-mod config;
-mod progress;
+
+use paperhub::{assembly, config, progress};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -121,10 +121,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let ctx = assembly::Context {
-        settings,
-        quiet: cli.quiet,
-    };
+    let ctx = assembly::Context::new(settings, cli.quiet);
     let result = match cli.command {
         Command::Ingest(args) => commands::ingest::run(&ctx, args),
         Command::Harvest(args) => commands::harvest::run(&ctx, args),

@@ -1,15 +1,15 @@
 //! `TestApp`: a hub in a temporary directory, served on `127.0.0.1:0`.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use paperhub::assembly::Context;
+use paperhub::config::Settings;
 use paperhub_app::{Hub, NoObserver};
 use paperhub_core::{PaperMeta, SourceFormat};
 use paperhub_ingest::{read_file, ReadOptions};
-use paperhub_search::{Embedder, FlatIndex, HashingEmbedder, TantivyIndex};
-use paperhub_store_sqlite::SqliteStore;
+use paperhub_search::HashingEmbedder;
 use paperhub_web::{Application, ServerConfig};
 use tokio::sync::oneshot;
 
@@ -27,7 +27,8 @@ pub enum Model {
     None,
     /// The deterministic hashing embedder of the search crate (fast, no files).
     Hashing,
-    /// The real model from `PAPERHUB_MODEL_DIR` when installed there, else the hashing one.
+    /// The real model when installed (`PAPERHUB_MODEL_DIR`, as the tests find it), else the
+    /// hashing one.
     RealIfInstalled,
 }
 
@@ -113,22 +114,30 @@ impl TestApp {
     }
 }
 
+/// The hub of a data directory, opened through the app's one assembly (as `paperhub serve`
+/// opens it), with the embedder `model` asks for.
 fn build_hub(data: &std::path::Path, model: Model, extra: Vec<PaperMeta>) -> Hub {
-    let store = SqliteStore::open(&data.join("paperhub.sqlite3")).unwrap();
-    let index = TantivyIndex::open(&data.join("index")).unwrap();
-    let mut hub = Hub::new(Arc::new(store), Arc::new(index));
-    let embedder: Option<Arc<dyn Embedder>> = match model {
-        Model::None => None,
-        Model::Hashing => Some(Arc::new(HashingEmbedder)),
-        Model::RealIfInstalled => Some(match real_model() {
-            Some(model) => model,
-            None => Arc::new(HashingEmbedder),
-        }),
+    let settings = Settings {
+        data_dir: data.to_owned(),
+        model_dir: Some(paperhub_test_support::model_dir()),
+        ..Settings::default()
     };
-    if let Some(embedder) = embedder {
-        let dims = embedder.dimensions();
-        hub = hub.with_semantic(embedder, Arc::new(FlatIndex::new(dims)));
-    }
+    let ctx = Context::new(settings, true);
+    let hub = match model {
+        Model::None => ctx.open_hub().unwrap(),
+        Model::Hashing => ctx
+            .open_hub_with_embedder(Arc::new(HashingEmbedder))
+            .unwrap(),
+        Model::RealIfInstalled if ctx.model_installed() => ctx.open_hub_with_model().unwrap(),
+        Model::RealIfInstalled => {
+            eprintln!(
+                "(no real model at {}; using the hashing embedder)",
+                ctx.model_dir().display()
+            );
+            ctx.open_hub_with_embedder(Arc::new(HashingEmbedder))
+                .unwrap()
+        }
+    };
     let records = read_file(
         &shared(SEED),
         &ReadOptions {
@@ -160,21 +169,6 @@ fn build_hub(data: &std::path::Path, model: Model, extra: Vec<PaperMeta>) -> Hub
         hub.embed_missing(64, |_, _| {}).unwrap();
     }
     hub
-}
-
-/// The real embedding model, when installed at `PAPERHUB_MODEL_DIR`.
-pub fn real_model() -> Option<Arc<dyn Embedder>> {
-    let dir = PathBuf::from(std::env::var_os("PAPERHUB_MODEL_DIR")?);
-    match paperhub_embed::Embedder::load(&dir) {
-        Ok(model) => Some(Arc::new(model)),
-        Err(error) => {
-            eprintln!(
-                "(no real model at {}: {error}; using the hashing embedder)",
-                dir.display()
-            );
-            None
-        }
-    }
 }
 
 /// `html` with the character references a template escaper writes turned back into text.
