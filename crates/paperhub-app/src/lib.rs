@@ -44,7 +44,13 @@ pub type Result<T> = std::result::Result<T, HubError>;
 pub enum HubError {
     /// The store failed.
     #[error("store: {0}")]
-    Store(#[from] paperhub_store::StoreError),
+    Store(paperhub_store::StoreError),
+    /// The database cannot be reached now (refused, timed out, closed): worth a retry.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// A write clashed with what is stored.
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// The index failed.
     #[error(transparent)]
     Search(#[from] paperhub_search::SearchError),
@@ -66,6 +72,18 @@ pub enum HubError {
     /// The embedding model failed on a text: the hub's fault, not the request's.
     #[error("the embedding model failed {0}")]
     Embedding(String),
+}
+
+impl From<paperhub_store::StoreError> for HubError {
+    /// A store's error as the use cases report it: unavailable and conflict by their kind,
+    /// the rest as the store's failure.
+    fn from(error: paperhub_store::StoreError) -> Self {
+        match error {
+            paperhub_store::StoreError::Unavailable(message) => HubError::Unavailable(message),
+            paperhub_store::StoreError::Conflict(message) => HubError::Conflict(message),
+            other => HubError::Store(other),
+        }
+    }
 }
 
 /// An ingest that changes at least 1/BULK_FRACTION of the hub's papers is a bulk ingest.

@@ -31,6 +31,10 @@ pub enum ErrorCode {
     ModelNotInstalled,
     /// The request took longer than the server's request timeout.
     RequestTimeout,
+    /// A write clashed with what is stored.
+    Conflict,
+    /// The database cannot be reached now; try again.
+    Unavailable,
     /// The server failed.
     Internal,
 }
@@ -56,6 +60,8 @@ impl ErrorCode {
             ErrorCode::InvalidQuery => ("invalid_query", StatusCode::BAD_REQUEST),
             ErrorCode::ModelNotInstalled => ("model_not_installed", StatusCode::BAD_REQUEST),
             ErrorCode::RequestTimeout => ("request_timeout", StatusCode::REQUEST_TIMEOUT),
+            ErrorCode::Conflict => ("conflict", StatusCode::CONFLICT),
+            ErrorCode::Unavailable => ("unavailable", StatusCode::SERVICE_UNAVAILABLE),
             ErrorCode::Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
@@ -117,6 +123,15 @@ impl From<HubError> for ApiError {
             HubError::Invalid(message) => ApiError::new(ErrorCode::InvalidParameter, message),
             HubError::InvalidQuery(message) => ApiError::new(ErrorCode::InvalidQuery, message),
             HubError::OutOfRange(message) => ApiError::new(ErrorCode::LimitOutOfRange, message),
+            HubError::Conflict(message) => ApiError::new(ErrorCode::Conflict, message),
+            // The cause (the database's address) is logged, not shown.
+            error @ HubError::Unavailable(_) => {
+                tracing::error!(error = %error, "the database is unavailable");
+                ApiError::new(
+                    ErrorCode::Unavailable,
+                    "the hub's database cannot be reached now; try again shortly",
+                )
+            }
             HubError::Search(paperhub_search::SearchError::InvalidQuery(message)) => {
                 ApiError::new(ErrorCode::InvalidQuery, message)
             }
@@ -184,6 +199,25 @@ mod tests {
         assert_eq!(
             ApiError::from(HubError::Invalid("bad".into())).code(),
             ErrorCode::InvalidParameter
+        );
+        assert_eq!(
+            ApiError::from(HubError::from(paperhub_store::StoreError::Unavailable(
+                "connection refused at postgres://db".into()
+            )))
+            .code()
+            .status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            ApiError::from(HubError::from(paperhub_store::StoreError::Conflict(
+                "taken".into()
+            )))
+            .code(),
+            ErrorCode::Conflict
+        );
+        assert_eq!(
+            ApiError::from(HubError::OutOfRange("limit".into())).code(),
+            ErrorCode::LimitOutOfRange
         );
         // A message that merely reads like the missing model is not taken for it.
         assert_eq!(
