@@ -7,6 +7,7 @@
 //! disagree. It also runs searches (keys from the index, papers from the store, snippets) and
 //! OAI-PMH harvests with a checkpoint in the store.
 
+mod accounts;
 mod days;
 mod follow;
 mod harvest;
@@ -23,6 +24,10 @@ use paperhub_search::{IndexDoc, KeywordIndex};
 use paperhub_store::{Store, StoreStats};
 use serde::Serialize;
 
+pub use accounts::{
+    check_password, hash_password, token_hash, verify_password, Accounts, MIN_PASSWORD_CHARS,
+    MIN_PASSWORD_SCORE, TOKEN_PREFIX,
+};
 pub use days::{DayPage, DayRange};
 pub use follow::{Follower, Synced};
 pub use harvest::{HarvestOutcome, HarvestPlan};
@@ -48,9 +53,12 @@ pub enum HubError {
     /// The database cannot be reached now (refused, timed out, closed): worth a retry.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
-    /// A write clashed with what is stored.
+    /// A write clashed with what is stored (an email that has an account).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// What the request names does not exist (an account, a token).
+    #[error("{0}")]
+    NotFound(String),
     /// The index failed.
     #[error(transparent)]
     Search(#[from] paperhub_search::SearchError),

@@ -19,6 +19,7 @@
 //! pool, where a blocking client is the right tool. Connections are plain TCP or a Unix socket
 //! (`host=/var/run/postgresql`); TLS to the database is not supported yet.
 
+mod accounts;
 mod migrations;
 mod pool;
 mod watch;

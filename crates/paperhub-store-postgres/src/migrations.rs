@@ -7,8 +7,13 @@
 use anyhow::Context as _;
 use postgres::Client;
 
-const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_papers", include_str!("../migrations/0001_papers.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_papers", include_str!("../migrations/0001_papers.sql")),
+    (
+        "0002_accounts",
+        include_str!("../migrations/0002_accounts.sql"),
+    ),
+];
 
 /// The newest schema version this binary knows.
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

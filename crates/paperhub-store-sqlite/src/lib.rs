@@ -5,6 +5,7 @@
 //! Writes take one connection behind a mutex: SQLite has one writer at a time anyway, and a
 //! batch is one transaction, so a process killed mid-batch leaves the previous batch intact.
 
+mod accounts;
 mod migrations;
 
 use std::path::Path;

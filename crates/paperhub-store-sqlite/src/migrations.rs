@@ -17,6 +17,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_embedding_changes",
         include_str!("../migrations/0003_embedding_changes.sql"),
     ),
+    (
+        "0004_accounts",
+        include_str!("../migrations/0004_accounts.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`.

@@ -58,10 +58,13 @@ pub fn run_all<S: Store + 'static>(fresh: impl Fn() -> S) {
     papers_are_found_by_hub_id_arxiv_id_and_source_id(&fresh());
     state_values_persist_and_update(&fresh());
     stats_count_papers_days_and_formats(&fresh());
+    accounts_are_unique_by_email_and_keep_their_role_and_ban(&fresh());
+    tokens_are_found_by_their_hash_and_revoked_by_their_owner(&fresh());
     embeddings_are_kept_per_model_and_redone_when_a_paper_changes(&fresh());
     papers_are_listed_by_day_with_their_neighbouring_days(&fresh());
     a_copy_holds_the_same_papers_vectors_and_values(&fresh(), &fresh());
     a_copy_refuses_a_target_that_holds_papers(&fresh(), &fresh());
+    a_copy_refuses_a_hub_with_accounts(&fresh(), &fresh());
     writers_at_the_same_time_never_duplicate_a_paper(std::sync::Arc::new(fresh()));
 }
 
@@ -543,4 +546,110 @@ pub fn stats_count_papers_days_and_formats(store: &dyn Store) {
     );
     assert_eq!(stats.last_day, Some(day));
     assert_eq!(stats.by_format.len(), 3);
+}
+
+fn email(text: &str) -> paperhub_core::Email {
+    paperhub_core::Email::parse(text).expect("test emails are valid")
+}
+
+/// Accounts: unique by email, found by id and email, role, ban and password changed in place.
+pub fn accounts_are_unique_by_email_and_keep_their_role_and_ban(store: &dyn Store) {
+    use paperhub_core::Role;
+    let ada = email("ada@example.org");
+    let made = store
+        .create_account(&crate::NewAccount {
+            email: &ada,
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
+            role: Role::Member,
+        })
+        .expect("an account is made");
+    assert_eq!(made.email, ada);
+    assert_eq!((made.role, made.banned), (Role::Member, false));
+    let again = store.create_account(&crate::NewAccount {
+        email: &ada,
+        password_hash: "other",
+        role: Role::Admin,
+    });
+    assert!(
+        matches!(again, Err(crate::StoreError::Conflict(_))),
+        "a second account with one email is a conflict: {again:?}"
+    );
+    let grace = email("grace@example.org");
+    let second = store
+        .create_account(&crate::NewAccount {
+            email: &grace,
+            password_hash: "h",
+            role: Role::Admin,
+        })
+        .unwrap();
+    assert_ne!(made.id, second.id);
+    assert_eq!(store.account(made.id).unwrap().as_ref(), Some(&made));
+    assert_eq!(
+        store.account_by_email(&grace).unwrap().as_ref(),
+        Some(&second)
+    );
+    assert!(store
+        .account_by_email(&email("nobody@example.org"))
+        .unwrap()
+        .is_none());
+    store.set_role(made.id, Role::Moderator).unwrap();
+    store.set_banned(made.id, true).unwrap();
+    store.set_password_hash(made.id, "new-hash").unwrap();
+    let changed = store.account(made.id).unwrap().unwrap();
+    assert_eq!(
+        (changed.role, changed.banned, changed.password_hash.as_str()),
+        (Role::Moderator, true, "new-hash")
+    );
+    let ids: Vec<u64> = store.accounts().unwrap().iter().map(|a| a.id).collect();
+    assert_eq!(ids, vec![made.id, second.id], "oldest first");
+    assert!(matches!(
+        store.set_role(999_999, Role::Admin),
+        Err(crate::StoreError::NotFound)
+    ));
+}
+
+/// `paperhub copy` refuses a hub with accounts, until it carries them, and copies nothing.
+pub fn a_copy_refuses_a_hub_with_accounts(from: &dyn Store, to: &dyn Store) {
+    from.upsert_batch(&[arxiv("2402.13616", "YOLOv9")]).unwrap();
+    from.create_account(&crate::NewAccount {
+        email: &email("ada@example.org"),
+        password_hash: "h",
+        role: paperhub_core::Role::Member,
+    })
+    .unwrap();
+    let error = crate::copy::copy_store(from, to, |_, _, _| {}).unwrap_err();
+    assert!(error.to_string().contains("accounts"), "{error}");
+    assert_eq!(to.stats().unwrap().papers, 0, "nothing was copied");
+}
+
+/// API tokens: kept by hash, found with their account, listed, revoked only by their owner.
+pub fn tokens_are_found_by_their_hash_and_revoked_by_their_owner(store: &dyn Store) {
+    use paperhub_core::Role;
+    let new = |address: &str| {
+        store
+            .create_account(&crate::NewAccount {
+                email: &email(address),
+                password_hash: "h",
+                role: Role::Member,
+            })
+            .unwrap()
+    };
+    let (ada, grace) = (new("ada@example.org"), new("grace@example.org"));
+    let token = store.add_token(ada.id, "aa11", "laptop").unwrap();
+    assert_eq!((token.account_id, token.label.as_str()), (ada.id, "laptop"));
+    let (owner, found) = store.account_by_token("aa11").unwrap().unwrap();
+    assert_eq!((owner.id, found.id), (ada.id, token.id));
+    assert!(store.account_by_token("bb22").unwrap().is_none());
+    assert!(
+        matches!(
+            store.add_token(999_999, "cc33", "x"),
+            Err(crate::StoreError::NotFound)
+        ),
+        "a token of no account is refused"
+    );
+    assert!(!store.revoke_token(grace.id, token.id).unwrap(), "not hers");
+    assert_eq!(store.tokens(ada.id).unwrap().len(), 1);
+    assert!(store.revoke_token(ada.id, token.id).unwrap());
+    assert!(store.account_by_token("aa11").unwrap().is_none());
+    assert!(store.tokens(ada.id).unwrap().is_empty());
 }

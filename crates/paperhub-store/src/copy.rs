@@ -103,6 +103,14 @@ pub fn copy_store(
             target.papers
         )));
     }
+    // Accounts are not carried yet: refuse rather than leave them behind.
+    let accounts = from.accounts()?.len();
+    if accounts > 0 {
+        return Err(StoreError::Conflict(format!(
+            "the hub has {accounts} accounts, and copy does not carry accounts yet: \
+             nothing was copied"
+        )));
+    }
     let total = from.stats()?.papers;
     let mut after = 0;
     let mut done = 0;

@@ -2,8 +2,8 @@
 //!
 //! This crate owns the store's traits, split by concern ([`PaperStore`] for papers and their
 //! day listings, [`EmbeddingStore`] for their vectors, [`CheckpointStore`] for harvest
-//! checkpoints; accounts, votes, comments, subscriptions and the mail outbox will sit beside
-//! them), the rows they return, [`StoreError`], the rule that decides which record is which
+//! checkpoints, [`AccountStore`] for accounts and their API tokens; votes, comments,
+//! subscriptions and the mail outbox will sit beside them), the rows they return, [`StoreError`], the rule that decides which record is which
 //! paper ([`matching`]), the copy between stores ([`copy`]) and the conformance suite every
 //! backend passes. It chooses no driver: SQLite (the embedded default) lives in
 //! `paperhub-store-sqlite`, PostgreSQL (several nodes on one database) in
@@ -18,6 +18,7 @@
 //! the index, or when another node wrote to a shared database, the index catches up from
 //! [`PaperStore::changes_since`]: store and index never disagree for longer than a catch-up.
 
+mod accounts;
 mod changes;
 mod checkpoints;
 pub mod copy;
@@ -26,6 +27,9 @@ mod error;
 pub mod matching;
 mod papers;
 
+pub use accounts::{
+    decode_account, from_unix, to_unix, Account, AccountStore, ApiToken, NewAccount,
+};
 pub use changes::{ChangeWatcher, PollingWatcher};
 pub use checkpoints::CheckpointStore;
 pub use embeddings::{EmbeddingStore, StoredEmbedding};
@@ -33,7 +37,7 @@ pub use error::{check_schema_version, Result, StoreError};
 pub use papers::{BatchResult, PaperStore, StoreStats, StoredPaper, UpsertOutcome};
 
 /// A whole store: every concern, from one database.
-pub trait Store: PaperStore + EmbeddingStore + CheckpointStore {
+pub trait Store: PaperStore + EmbeddingStore + CheckpointStore + AccountStore {
     /// Which backend this is, for logs and `paperhub stats` (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

@@ -21,6 +21,8 @@ pub enum ErrorCode {
     PaperNotFound,
     /// No such route.
     RouteNotFound,
+    /// What the request names (an account, a token) does not exist.
+    NotFound,
     /// A query parameter is malformed.
     InvalidParameter,
     /// `limit` or `offset` is out of range.
@@ -55,6 +57,7 @@ impl ErrorCode {
         match self {
             ErrorCode::PaperNotFound => ("paper_not_found", StatusCode::NOT_FOUND),
             ErrorCode::RouteNotFound => ("route_not_found", StatusCode::NOT_FOUND),
+            ErrorCode::NotFound => ("not_found", StatusCode::NOT_FOUND),
             ErrorCode::InvalidParameter => ("invalid_parameter", StatusCode::BAD_REQUEST),
             ErrorCode::LimitOutOfRange => ("limit_out_of_range", StatusCode::BAD_REQUEST),
             ErrorCode::InvalidQuery => ("invalid_query", StatusCode::BAD_REQUEST),
@@ -124,6 +127,7 @@ impl From<HubError> for ApiError {
             HubError::InvalidQuery(message) => ApiError::new(ErrorCode::InvalidQuery, message),
             HubError::OutOfRange(message) => ApiError::new(ErrorCode::LimitOutOfRange, message),
             HubError::Conflict(message) => ApiError::new(ErrorCode::Conflict, message),
+            HubError::NotFound(message) => ApiError::new(ErrorCode::NotFound, message),
             // The cause (the database's address) is logged, not shown.
             error @ HubError::Unavailable(_) => {
                 tracing::error!(error = %error, "the database is unavailable");

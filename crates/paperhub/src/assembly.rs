@@ -100,6 +100,12 @@ impl Context {
         self.database()?.open()
     }
 
+    /// The accounts of the store the settings name (no index is opened: this runs beside a
+    /// `serve` on the same data).
+    pub fn open_accounts(&self) -> anyhow::Result<paperhub_app::Accounts> {
+        Ok(paperhub_app::Accounts::new(self.open_store()?))
+    }
+
     /// Opens (creating if needed) the store and the index, and brings the index up to date
     /// with the store, repairing an interrupted ingest (or, on a node of a shared database,
     /// taking in what other nodes wrote; on an empty data directory, building it whole).

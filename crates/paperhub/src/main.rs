@@ -81,6 +81,8 @@ enum Command {
     Config(commands::config::ConfigArgs),
     /// Copy the hub from its database to another (SQLite to PostgreSQL and back), verified.
     Copy(commands::copy::CopyArgs),
+    /// Manage accounts: add, list, roles, bans, API tokens.
+    User(commands::user::UserArgs),
 }
 
 fn main() -> ExitCode {
@@ -135,6 +137,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::run(&ctx, args),
         Command::Config(args) => commands::config::run(&ctx, args),
         Command::Copy(args) => commands::copy::run(&ctx, args),
+        Command::User(args) => commands::user::run(&ctx, args),
     };
     match result {
         Ok(code) => code,

@@ -12,3 +12,4 @@ pub mod serve;
 pub mod show;
 pub mod similar;
 pub mod stats;
+pub mod user;

@@ -7,3 +7,4 @@ mod nodes;
 mod search;
 mod semantic;
 mod serve;
+mod users;

@@ -1,0 +1,276 @@
+//! Accounts: who may sign in, with which password, and which API tokens act for them.
+//!
+//! The rules live here, for every edge (the command line now; the web's sign-up, log-in and
+//! bearer tokens next): a password has at least [`MIN_PASSWORD_CHARS`] characters and is not
+//! guessable (zxcvbn score at least [`MIN_PASSWORD_SCORE`] of 4, the email's words counted as
+//! known to an attacker); it is stored only as its argon2id hash with OWASP's parameters
+//! (19 MiB, 2 passes, 1 lane); an API token is 32 random bytes, shown once and stored only as
+//! its SHA-256.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use paperhub_core::{Email, Role};
+use paperhub_store::{Account, ApiToken, NewAccount};
+use rand::RngCore as _;
+use sha2::{Digest, Sha256};
+
+use std::sync::Arc;
+
+use paperhub_store::Store;
+
+use crate::{Hub, HubError, Result};
+
+/// The fewest characters a password may have.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// The lowest zxcvbn score (0 to 4) a password may have: 3 is "safely unguessable: moderate
+/// protection from offline slow-hash scenario".
+pub const MIN_PASSWORD_SCORE: u8 = 3;
+/// API tokens start with this, so that a leaked one is recognised (by secret scanners too).
+pub const TOKEN_PREFIX: &str = "ph_";
+
+/// argon2id with OWASP's recommended parameters (m = 19 MiB, t = 2, p = 1).
+fn argon2() -> Argon2<'static> {
+    let params =
+        Params::new(19 * 1024, 2, 1, None).expect("invariant: OWASP's parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Checks `password` against the rules, for the account `email`.
+pub fn check_password(password: &str, email: &Email) -> Result<()> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(HubError::Invalid(format!(
+            "the password has {chars} characters; it needs at least {MIN_PASSWORD_CHARS}"
+        )));
+    }
+    let known: Vec<&str> = email
+        .as_str()
+        .split(['@', '.', '_', '-', '+'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    let estimate = zxcvbn::zxcvbn(password, &known);
+    let score = u8::from(estimate.score());
+    if score < MIN_PASSWORD_SCORE {
+        let hint = estimate
+            .feedback()
+            .and_then(|f| f.warning())
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default();
+        return Err(HubError::Invalid(format!(
+            "the password is too easy to guess{hint}: try a longer phrase of unrelated words"
+        )));
+    }
+    Ok(())
+}
+
+/// The argon2id hash of `password` (a PHC string, salt included).
+pub fn hash_password(password: &str) -> Result<String> {
+    // 16 random bytes from the operating system's generator (rand's ThreadRng reseeds from it).
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    let salt = SaltString::encode_b64(&bytes)
+        .map_err(|e| HubError::Invalid(format!("making a salt: {e}")))?;
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| HubError::Invalid(format!("hashing the password: {e}")))
+}
+
+/// Whether `password` is the one `hash` was made from.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// The hex SHA-256 of a token: what the store keeps of it.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A fresh token: the prefix and 32 random bytes in hex.
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{TOKEN_PREFIX}{hex}")
+}
+
+/// An email as a request gives it.
+fn email(text: &str) -> Result<Email> {
+    Email::parse(text).map_err(|e| HubError::Invalid(e.to_string()))
+}
+
+/// The accounts use cases, over the store alone (no index): the command line manages
+/// accounts while `serve` runs on the same data.
+#[derive(Clone)]
+pub struct Accounts {
+    store: Arc<dyn Store>,
+}
+
+impl Hub {
+    /// The accounts of this hub's store.
+    pub fn accounts(&self) -> Accounts {
+        Accounts::new(self.store.clone())
+    }
+}
+
+impl Accounts {
+    /// The accounts of `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Accounts { store }
+    }
+
+    /// Makes an account for `email` with `password` (checked against the rules, stored as its
+    /// argon2id hash) and `role`; [`HubError::Conflict`] when the email has one.
+    pub fn add_account(&self, email_text: &str, password: &str, role: Role) -> Result<Account> {
+        let email = email(email_text)?;
+        check_password(password, &email)?;
+        if self.store.account_by_email(&email)?.is_some() {
+            return Err(HubError::Conflict(format!(
+                "{email} already has an account"
+            )));
+        }
+        let password_hash = hash_password(password)?;
+        Ok(self.store.create_account(&NewAccount {
+            email: &email,
+            password_hash: &password_hash,
+            role,
+        })?)
+    }
+
+    /// The account of `email`; [`HubError::NotFound`] when there is none.
+    pub fn account_of(&self, email_text: &str) -> Result<Account> {
+        let email = email(email_text)?;
+        self.store
+            .account_by_email(&email)?
+            .ok_or_else(|| HubError::NotFound(format!("no account for {email}")))
+    }
+
+    /// The account of `email` when `password` is its password (and `None` otherwise, the
+    /// same answer for a wrong password and an unknown email).
+    pub fn sign_in(&self, email_text: &str, password: &str) -> Result<Option<Account>> {
+        let Ok(email) = Email::parse(email_text) else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .account_by_email(&email)?
+            .filter(|account| verify_password(password, &account.password_hash)))
+    }
+
+    /// Every account, oldest first.
+    pub fn list(&self) -> Result<Vec<Account>> {
+        Ok(self.store.accounts()?)
+    }
+
+    /// Gives the account of `email` the role `role`.
+    pub fn set_role(&self, email_text: &str, role: Role) -> Result<Account> {
+        let account = self.account_of(email_text)?;
+        self.store.set_role(account.id, role)?;
+        self.account_of(email_text)
+    }
+
+    /// Bans (or unbans) the account of `email`: it may still sign in and read, and nothing else.
+    pub fn set_banned(&self, email_text: &str, banned: bool) -> Result<Account> {
+        let account = self.account_of(email_text)?;
+        self.store.set_banned(account.id, banned)?;
+        self.account_of(email_text)
+    }
+
+    /// A new API token for the account of `email`, called `label`: returned once, stored only
+    /// as its hash.
+    pub fn issue_token(&self, email_text: &str, label: &str) -> Result<(String, ApiToken)> {
+        let account = self.account_of(email_text)?;
+        let token = new_token();
+        let stored = self
+            .store
+            .add_token(account.id, &token_hash(&token), label.trim())?;
+        Ok((token, stored))
+    }
+
+    /// The account a bearer token acts for, if the token is one of the hub's.
+    pub fn account_for_token(&self, token: &str) -> Result<Option<Account>> {
+        if !token.starts_with(TOKEN_PREFIX) {
+            return Ok(None);
+        }
+        Ok(self
+            .store
+            .account_by_token(&token_hash(token))?
+            .map(|(account, _)| account))
+    }
+
+    /// The tokens of the account of `email` (labels and dates; never the tokens).
+    pub fn tokens_of(&self, email_text: &str) -> Result<Vec<ApiToken>> {
+        let account = self.account_of(email_text)?;
+        Ok(self.store.tokens(account.id)?)
+    }
+
+    /// Revokes token `token_id` of the account of `email`; [`HubError::NotFound`] when it has
+    /// no such token.
+    pub fn revoke_token(&self, email_text: &str, token_id: u64) -> Result<()> {
+        let account = self.account_of(email_text)?;
+        if !self.store.revoke_token(account.id, token_id)? {
+            return Err(HubError::NotFound(format!(
+                "{} has no token {token_id}",
+                account.email
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ada() -> Email {
+        Email::parse("ada.lovelace@example.org").unwrap()
+    }
+
+    #[test]
+    fn short_and_guessable_passwords_are_refused_saying_why() {
+        let short = check_password("abc123", &ada()).unwrap_err().to_string();
+        assert!(short.contains("at least 10"), "{short}");
+        for weak in ["password123", "qwertyuiop", "1234567890", "lovelace2024"] {
+            let error = check_password(weak, &ada()).unwrap_err().to_string();
+            assert!(error.contains("too easy to guess"), "{weak}: {error}");
+        }
+        check_password("correct horse battery staple", &ada()).unwrap();
+    }
+
+    #[test]
+    fn a_password_is_stored_as_argon2id_and_verified_by_it() {
+        let hash = hash_password("correct horse battery staple").unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(verify_password("correct horse battery staple", &hash));
+        assert!(!verify_password("correct horse battery stapler", &hash));
+        assert!(!verify_password("anything", "not a hash"));
+        assert_ne!(
+            hash,
+            hash_password("correct horse battery staple").unwrap(),
+            "salted"
+        );
+    }
+
+    #[test]
+    fn tokens_are_random_prefixed_and_kept_as_their_sha256() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert!(a.starts_with(TOKEN_PREFIX) && a.len() == TOKEN_PREFIX.len() + 64);
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), token_hash(&b));
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
