@@ -22,6 +22,7 @@
 mod accounts;
 mod migrations;
 mod pool;
+mod votes;
 mod watch;
 
 use std::str::FromStr;

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_accounts",
         include_str!("../migrations/0002_accounts.sql"),
     ),
+    ("0003_votes", include_str!("../migrations/0003_votes.sql")),
 ];
 
 /// The newest schema version this binary knows.

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod migrations;
+mod votes;
 
 use std::path::Path;
 use std::sync::Mutex;

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_accounts",
         include_str!("../migrations/0004_accounts.sql"),
     ),
+    ("0005_votes", include_str!("../migrations/0005_votes.sql")),
 ];
 
 /// Applies every migration newer than the database's `user_version`.

@@ -60,6 +60,7 @@ pub fn run_all<S: Store + 'static>(fresh: impl Fn() -> S) {
     stats_count_papers_days_and_formats(&fresh());
     accounts_are_unique_by_email_and_keep_their_role_and_ban(&fresh());
     tokens_are_found_by_their_hash_and_revoked_by_their_owner(&fresh());
+    votes_are_one_per_account_and_paper_and_counted_exactly(&fresh());
     embeddings_are_kept_per_model_and_redone_when_a_paper_changes(&fresh());
     papers_are_listed_by_day_with_their_neighbouring_days(&fresh());
     a_copy_holds_the_same_papers_vectors_and_values(&fresh(), &fresh());
@@ -652,4 +653,62 @@ pub fn tokens_are_found_by_their_hash_and_revoked_by_their_owner(store: &dyn Sto
     assert!(store.revoke_token(ada.id, token.id).unwrap());
     assert!(store.account_by_token("aa11").unwrap().is_none());
     assert!(store.tokens(ada.id).unwrap().is_empty());
+}
+
+/// Votes: one per account and paper, idempotent both ways, counted by paper id.
+pub fn votes_are_one_per_account_and_paper_and_counted_exactly(store: &dyn Store) {
+    use paperhub_core::Role;
+    store
+        .upsert_batch(&[arxiv("2402.13616", "YOLOv9"), arxiv("2401.00001", "Other")])
+        .unwrap();
+    let id = |arxiv_id: &str| store.find(arxiv_id).unwrap().expect("stored").id;
+    let (yolo_id, other_id) = (id("2402.13616"), id("2401.00001"));
+    let key = |id: &paperhub_core::PaperId| store.key_of(id).unwrap().unwrap();
+    let (yolo, other) = (key(&yolo_id), key(&other_id));
+    let new = |address: &str| {
+        store
+            .create_account(&crate::NewAccount {
+                email: &email(address),
+                password_hash: "h",
+                role: Role::Member,
+            })
+            .unwrap()
+            .id
+    };
+    let (ada, grace) = (new("ada@example.org"), new("grace@example.org"));
+    assert_eq!(store.set_vote(ada, yolo, true).unwrap(), 1);
+    assert_eq!(
+        store.set_vote(ada, yolo, true).unwrap(),
+        1,
+        "a second vote counts once"
+    );
+    assert_eq!(store.set_vote(grace, yolo, true).unwrap(), 2);
+    assert_eq!(
+        store.set_vote(grace, other, false).unwrap(),
+        0,
+        "no vote to take back"
+    );
+    assert_eq!(
+        store
+            .vote_counts(&[yolo_id.as_str(), other_id.as_str(), "nothing"])
+            .unwrap(),
+        vec![2, 0, 0]
+    );
+    assert_eq!(store.voted(ada, &[yolo, other]).unwrap(), vec![true, false]);
+    assert_eq!(store.set_vote(ada, yolo, false).unwrap(), 1, "taken back");
+    assert_eq!(
+        store.set_vote(ada, yolo, false).unwrap(),
+        1,
+        "taken back once"
+    );
+    assert_eq!(store.voted(ada, &[yolo]).unwrap(), vec![false]);
+    assert!(matches!(
+        store.set_vote(ada, 999_999, true),
+        Err(crate::StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.set_vote(999_999, other, true).unwrap(),
+        0,
+        "an unknown account's vote is not recorded"
+    );
 }

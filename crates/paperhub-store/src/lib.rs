@@ -2,7 +2,7 @@
 //!
 //! This crate owns the store's traits, split by concern ([`PaperStore`] for papers and their
 //! day listings, [`EmbeddingStore`] for their vectors, [`CheckpointStore`] for harvest
-//! checkpoints, [`AccountStore`] for accounts and their API tokens; votes, comments,
+//! checkpoints, [`AccountStore`] for accounts and their API tokens, [`VoteStore`] for upvotes; comments,
 //! subscriptions and the mail outbox will sit beside them), the rows they return, [`StoreError`], the rule that decides which record is which
 //! paper ([`matching`]), the copy between stores ([`copy`]) and the conformance suite every
 //! backend passes. It chooses no driver: SQLite (the embedded default) lives in
@@ -26,6 +26,7 @@ mod embeddings;
 mod error;
 pub mod matching;
 mod papers;
+mod votes;
 
 pub use accounts::{
     decode_account, from_unix, to_unix, Account, AccountStore, ApiToken, NewAccount,
@@ -35,9 +36,10 @@ pub use checkpoints::CheckpointStore;
 pub use embeddings::{EmbeddingStore, StoredEmbedding};
 pub use error::{check_schema_version, Result, StoreError};
 pub use papers::{BatchResult, PaperStore, StoreStats, StoredPaper, UpsertOutcome};
+pub use votes::VoteStore;
 
 /// A whole store: every concern, from one database.
-pub trait Store: PaperStore + EmbeddingStore + CheckpointStore + AccountStore {
+pub trait Store: PaperStore + EmbeddingStore + CheckpointStore + AccountStore + VoteStore {
     /// Which backend this is, for logs and `paperhub stats` (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 
