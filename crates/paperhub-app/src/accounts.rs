@@ -144,6 +144,14 @@ impl Accounts {
         })?)
     }
 
+    /// Signs up: a member account for `email` with `password` (the rules of
+    /// [`Accounts::add_account`]), and a first API token for it, returned once.
+    pub fn sign_up(&self, email_text: &str, password: &str) -> Result<(Account, String)> {
+        let account = self.add_account(email_text, password, Role::Member)?;
+        let (token, _) = self.issue_token(account.email.as_str(), "sign-up")?;
+        Ok((account, token))
+    }
+
     /// The account of `email`; [`HubError::NotFound`] when there is none.
     pub fn account_of(&self, email_text: &str) -> Result<Account> {
         let email = email(email_text)?;

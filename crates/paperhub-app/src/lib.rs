@@ -15,6 +15,7 @@ mod ingest;
 mod query_batch;
 mod search;
 mod semantic;
+mod votes;
 
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -34,11 +35,14 @@ pub use harvest::{HarvestOutcome, HarvestPlan};
 pub use ingest::{
     IngestObserver, IngestSummary, NoObserver, DEFAULT_BATCH_SIZE, INDEX_COMMIT_PAPERS,
 };
+/// Accounts as the store keeps them, for the edges that ask who is calling.
+pub use paperhub_store::{Account, ApiToken};
 pub use search::{
     hybrid_candidates, SearchHit, SearchMode, SearchRequest, SearchResults, SimilarBy,
     SimilarPapers, DEFAULT_LIMIT, HYBRID_MIN_CANDIDATES, HYBRID_RRF_K, MAX_LIMIT, MAX_OFFSET,
 };
 pub use semantic::{document_text, MODEL_MISSING};
+pub use votes::VoteOutcome;
 
 /// A hub operation's result.
 pub type Result<T> = std::result::Result<T, HubError>;
@@ -56,9 +60,15 @@ pub enum HubError {
     /// A write clashed with what is stored (an email that has an account).
     #[error("conflict: {0}")]
     Conflict(String),
-    /// What the request names does not exist (an account, a token).
+    /// What the request names does not exist (an account, a token, a paper).
     #[error("{0}")]
     NotFound(String),
+    /// The request needs an account: none was given, or its credentials are not valid.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The account may not do this (banned, or not its own).
+    #[error("{0}")]
+    Forbidden(String),
     /// The index failed.
     #[error(transparent)]
     Search(#[from] paperhub_search::SearchError),

@@ -35,6 +35,10 @@ pub enum ErrorCode {
     RequestTimeout,
     /// A write clashed with what is stored.
     Conflict,
+    /// The request needs a valid `Authorization: Bearer TOKEN`.
+    Unauthorized,
+    /// The account may not do this (banned, or not its own).
+    Forbidden,
     /// The database cannot be reached now; try again.
     Unavailable,
     /// The server failed.
@@ -64,6 +68,8 @@ impl ErrorCode {
             ErrorCode::ModelNotInstalled => ("model_not_installed", StatusCode::BAD_REQUEST),
             ErrorCode::RequestTimeout => ("request_timeout", StatusCode::REQUEST_TIMEOUT),
             ErrorCode::Conflict => ("conflict", StatusCode::CONFLICT),
+            ErrorCode::Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED),
+            ErrorCode::Forbidden => ("forbidden", StatusCode::FORBIDDEN),
             ErrorCode::Unavailable => ("unavailable", StatusCode::SERVICE_UNAVAILABLE),
             ErrorCode::Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
         }
@@ -128,6 +134,8 @@ impl From<HubError> for ApiError {
             HubError::OutOfRange(message) => ApiError::new(ErrorCode::LimitOutOfRange, message),
             HubError::Conflict(message) => ApiError::new(ErrorCode::Conflict, message),
             HubError::NotFound(message) => ApiError::new(ErrorCode::NotFound, message),
+            HubError::Unauthorized(message) => ApiError::new(ErrorCode::Unauthorized, message),
+            HubError::Forbidden(message) => ApiError::new(ErrorCode::Forbidden, message),
             // The cause (the database's address) is logged, not shown.
             error @ HubError::Unavailable(_) => {
                 tracing::error!(error = %error, "the database is unavailable");
@@ -169,7 +177,14 @@ impl IntoResponse for ApiError {
                 message: self.public_message(),
             },
         };
-        (code.status(), Json(body)).into_response()
+        let mut response = (code.status(), Json(body)).into_response();
+        if code == ErrorCode::Unauthorized {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"paperhub\""),
+            );
+        }
+        response
     }
 }
 

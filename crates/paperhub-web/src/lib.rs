@@ -14,6 +14,7 @@
 
 mod api;
 mod assets;
+mod auth;
 mod config;
 mod days;
 mod error;

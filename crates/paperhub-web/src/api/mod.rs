@@ -1,12 +1,14 @@
 //! The JSON API under `/api/v1`, and its OpenAPI 3.1 document, generated from the handlers
 //! (each route is registered together with its description, so none can be missing).
 
+mod accounts;
 mod papers;
 mod search;
 mod stats;
 mod types;
+mod votes;
 
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::Router;
 use serde::de::DeserializeOwned;
@@ -27,9 +29,24 @@ pub(crate) use types::{snippet_parts, SnippetPart};
         description = "Daily research papers, search by words and by meaning, similar papers. \
                        Errors are `{\"error\": {\"code\", \"message\"}}` with stable codes."
     ),
-    components(schemas(ErrorResponse))
+    components(schemas(ErrorResponse)),
+    modifiers(&BearerScheme)
 )]
 struct ApiDoc;
+
+/// The `bearer` security scheme the member routes name: `Authorization: Bearer TOKEN`.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 /// The API's routes and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
@@ -39,6 +56,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(papers::similar_papers))
         .routes(routes!(search::search_papers))
         .routes(routes!(stats::get_stats))
+        .routes(routes!(accounts::create_account))
+        .routes(routes!(votes::upvote_paper, votes::remove_vote))
         .split_for_parts()
 }
 
@@ -52,6 +71,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(value)| ApiQuery(value))
+            .map_err(|rejection| ApiError::new(ErrorCode::InvalidParameter, rejection.body_text()))
+    }
+}
+
+/// A JSON body whose parse errors become `invalid_parameter` API errors.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::Json::<T>::from_request(request, state)
+            .await
+            .map(|axum::Json(value)| ApiJson(value))
             .map_err(|rejection| ApiError::new(ErrorCode::InvalidParameter, rejection.body_text()))
     }
 }

@@ -80,6 +80,10 @@ pub async fn list_papers(
         offset,
     )
     .await?;
+    let ids: Vec<paperhub_core::PaperId> = listing.papers.iter().map(|p| p.id.clone()).collect();
+    let votes = state
+        .hub(move |hub| hub.vote_counts(&ids.iter().collect::<Vec<_>>()))
+        .await?;
     let shown = offset + listing.papers.len();
     Ok(Json(ListPapersResponse {
         span: listing.range.map(|r| r.to_string()),
@@ -87,7 +91,15 @@ pub async fn list_papers(
         until: listing.range.map(|r| r.bounds().1),
         previous: listing.previous.map(|r| r.to_string()),
         next: listing.next.map(|r| r.to_string()),
-        papers: listing.papers.iter().map(PaperResponse::from).collect(),
+        papers: listing
+            .papers
+            .iter()
+            .zip(votes)
+            .map(|(paper, votes)| PaperResponse {
+                votes,
+                ..PaperResponse::from(paper)
+            })
+            .collect(),
         total: listing.total,
         limit,
         offset,
@@ -111,7 +123,14 @@ pub async fn get_paper(
     Path(id): Path<String>,
 ) -> Result<Json<PaperResponse>, ApiError> {
     let paper = find(&state, id).await?;
-    Ok(Json(PaperResponse::from(&paper)))
+    let mut response = PaperResponse::from(&paper);
+    response.votes = state
+        .hub(move |hub| hub.vote_counts(&[&paper.id]))
+        .await?
+        .first()
+        .copied()
+        .unwrap_or(0);
+    Ok(Json(response))
 }
 
 pub async fn find(state: &AppState, id: String) -> Result<paperhub_core::Paper, ApiError> {

@@ -43,6 +43,8 @@ pub struct PaperResponse {
     pub links: LinksResponse,
     /// The hub's page for it (a path).
     pub url: String,
+    /// Its upvotes.
+    pub votes: u64,
 }
 
 /// Links of a paper; only absolute http(s) URLs are ever given.
@@ -89,6 +91,8 @@ impl From<&Paper> for PaperResponse {
                     .collect(),
             },
             url: paper_path(paper.id.as_str()),
+            // Filled in by the handlers, which count them in one query per page.
+            votes: 0,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod community;
 mod feeds;
 mod helpers;
 mod operations;

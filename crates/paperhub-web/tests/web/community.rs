@@ -1,0 +1,223 @@
+//! The community's API: sign-up, bearer tokens, upvotes.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// The hub id of the YOLOv9 paper of the seed.
+async fn yolo(app: &TestApp) -> String {
+    let found = app
+        .json(
+            "/api/v1/search?q=programmable+gradient+information&mode=keyword&limit=1",
+            200,
+        )
+        .await;
+    found["results"][0]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn sign_up_makes_a_member_with_a_token_and_refuses_weak_passwords_and_taken_emails() {
+    let app = TestApp::seeded().await;
+    let (status, body) = app
+        .call(
+            Method::POST,
+            "/api/v1/accounts",
+            None,
+            Some(json!({"email": "Ada@Example.org", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["email"], "ada@example.org");
+    assert_eq!(body["role"], "member");
+    assert!(body["token"].as_str().unwrap().starts_with("ph_"));
+    for (request, status, code, says) in [
+        (
+            json!({"email": "ada@example.org", "password": PASSWORD}),
+            409,
+            "conflict",
+            "already has an account",
+        ),
+        (
+            json!({"email": "grace@example.org", "password": "password1234"}),
+            400,
+            "invalid_parameter",
+            "too easy to guess",
+        ),
+        (
+            json!({"email": "grace@example.org", "password": "short"}),
+            400,
+            "invalid_parameter",
+            "at least 10",
+        ),
+        (
+            json!({"email": "grace", "password": PASSWORD}),
+            400,
+            "invalid_parameter",
+            "not an email address",
+        ),
+        (
+            json!({"email": "grace@example.org"}),
+            400,
+            "invalid_parameter",
+            "password",
+        ),
+        (
+            json!({"email": "g@example.org", "password": PASSWORD, "role": "admin"}),
+            400,
+            "invalid_parameter",
+            "role",
+        ),
+    ] {
+        let (got, body) = app
+            .call(
+                Method::POST,
+                "/api/v1/accounts",
+                None,
+                Some(request.clone()),
+            )
+            .await;
+        assert_eq!(got, status, "{request}: {body}");
+        assert_eq!(body["error"]["code"], code, "{request}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{request}: {message}");
+    }
+    let accounts = app.hub.accounts().list().unwrap();
+    assert_eq!(accounts.len(), 1, "nothing stored for the refused");
+    assert!(accounts[0].password_hash.starts_with("$argon2id$"));
+}
+
+#[tokio::test]
+async fn a_member_upvotes_once_takes_it_back_and_every_answer_counts_exactly() {
+    let app = TestApp::seeded().await;
+    let id = yolo(&app).await;
+    let path = format!("/api/v1/papers/{id}/vote");
+    let (_, signed) = app
+        .call(
+            Method::POST,
+            "/api/v1/accounts",
+            None,
+            Some(json!({"email": "ada@example.org", "password": PASSWORD})),
+        )
+        .await;
+    let token = signed["token"].as_str().unwrap().to_owned();
+
+    let response = app.client.put(app.url(&path)).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    assert!(response.headers().contains_key("www-authenticate"));
+    let (status, body) = app.call(Method::PUT, &path, Some("ph_forged"), None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+
+    for expected in [1, 1] {
+        let (status, body) = app.call(Method::PUT, &path, Some(&token), None).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            (body["votes"].as_u64(), body["voted"].as_bool()),
+            (Some(expected), Some(true))
+        );
+    }
+    assert_eq!(
+        app.json(&format!("/api/v1/papers/{id}"), 200).await["votes"],
+        1
+    );
+    let day = app
+        .json("/api/v1/papers?date=2025-06-05&limit=100", 200)
+        .await;
+    let listed = day["papers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(listed["votes"], 1, "the day's list shows the votes");
+    for _ in 0..2 {
+        let (status, body) = app.call(Method::DELETE, &path, Some(&token), None).await;
+        assert_eq!(
+            (status, body["votes"].as_u64(), body["voted"].as_bool()),
+            (200, Some(0), Some(false))
+        );
+    }
+    let (status, body) = app
+        .call(
+            Method::PUT,
+            "/api/v1/papers/no-such-paper/vote",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("paper_not_found"))
+    );
+
+    // A banned member may read, not vote; a revoked token is no token.
+    app.hub
+        .accounts()
+        .set_banned("ada@example.org", true)
+        .unwrap();
+    let (status, body) = app.call(Method::PUT, &path, Some(&token), None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    app.hub
+        .accounts()
+        .set_banned("ada@example.org", false)
+        .unwrap();
+    let listed = app.hub.accounts().tokens_of("ada@example.org").unwrap();
+    app.hub
+        .accounts()
+        .revoke_token("ada@example.org", listed[0].id)
+        .unwrap();
+    let (status, _) = app.call(Method::PUT, &path, Some(&token), None).await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn a_thousand_members_voting_at_once_make_exactly_a_thousand_votes() {
+    let app = TestApp::seeded().await;
+    let id = yolo(&app).await;
+    let path = format!("/api/v1/papers/{id}/vote");
+    // The accounts straight into the store (argon2id would take most of the test's time);
+    // their tokens as the hub issues them.
+    let store = app.hub.store();
+    let tokens: Vec<String> = (0..1000)
+        .map(|n| {
+            let email = paperhub_core::Email::parse(&format!("voter{n}@example.org")).unwrap();
+            let account = store
+                .create_account(&paperhub_store::NewAccount {
+                    email: &email,
+                    password_hash: "not a password",
+                    role: paperhub_core::Role::Member,
+                })
+                .unwrap();
+            let token = format!("ph_{n:064x}");
+            store
+                .add_token(account.id, &paperhub_app::token_hash(&token), "test")
+                .unwrap();
+            token
+        })
+        .collect();
+    for round in 0..2 {
+        let votes = tokens.iter().map(|token| {
+            let request = app.client.put(app.url(&path)).bearer_auth(token);
+            async move { request.send().await.unwrap().status().as_u16() }
+        });
+        let statuses = futures_util::future::join_all(votes).await;
+        assert!(
+            statuses.iter().all(|&s| s == 200),
+            "round {round}: {statuses:?}"
+        );
+        let paper = app.json(&format!("/api/v1/papers/{id}"), 200).await;
+        assert_eq!(
+            paper["votes"], 1000,
+            "round {round}: the same votes again change nothing"
+        );
+    }
+}
