@@ -15,6 +15,7 @@ mod ingest;
 mod query_batch;
 mod search;
 mod semantic;
+mod trending;
 mod votes;
 
 use std::sync::atomic::AtomicUsize;
@@ -42,6 +43,9 @@ pub use search::{
     SimilarPapers, DEFAULT_LIMIT, HYBRID_MIN_CANDIDATES, HYBRID_RRF_K, MAX_LIMIT, MAX_OFFSET,
 };
 pub use semantic::{document_text, MODEL_MISSING};
+pub use trending::{
+    Period, TrendingPaper, TrendingRules, Why, DEFAULT_GRAVITY, DEFAULT_OFFSET_HOURS, FORMULA,
+};
 pub use votes::VoteOutcome;
 
 /// A hub operation's result.
@@ -146,6 +150,8 @@ pub struct Hub {
     /// the store's change number with each commit, so two writers interleaved could record a
     /// number that skips the other's batch still on its way to the index.
     writing: Arc<Mutex<()>>,
+    /// The trending formula's parameters.
+    trending_rules: trending::TrendingRules,
 }
 
 impl Hub {
@@ -157,7 +163,14 @@ impl Hub {
             semantic: None,
             searches: Arc::new(AtomicUsize::new(0)),
             writing: Arc::new(Mutex::new(())),
+            trending_rules: trending::TrendingRules::default(),
         }
+    }
+
+    /// The same hub ranking trending papers by `rules`.
+    pub fn with_trending(mut self, rules: trending::TrendingRules) -> Self {
+        self.trending_rules = rules;
+        self
     }
 
     /// Waits until no other writer of this hub runs, then holds it off until the guard drops.

@@ -14,6 +14,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0002_accounts.sql"),
     ),
     ("0003_votes", include_str!("../migrations/0003_votes.sql")),
+    (
+        "0004_votes_by_time",
+        include_str!("../migrations/0004_votes_by_time.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

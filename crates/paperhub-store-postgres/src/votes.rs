@@ -69,4 +69,16 @@ impl VoteStore for PostgresStore {
             .collect();
         Ok(keys.iter().map(|k| found.contains(k)).collect())
     }
+
+    fn voted_since(&self, since: i64, limit: usize) -> Result<Vec<(u64, u64)>> {
+        Ok(self
+            .query(
+                "SELECT paper_key, COUNT(*) AS n FROM votes WHERE created_at >= $1 \
+                 GROUP BY paper_key ORDER BY n DESC, paper_key LIMIT $2",
+                &[&since, &(limit as i64)],
+            )?
+            .iter()
+            .map(|r| (r.get::<_, i64>(0) as u64, r.get::<_, i64>(1) as u64))
+            .collect())
+    }
 }

@@ -22,6 +22,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0004_accounts.sql"),
     ),
     ("0005_votes", include_str!("../migrations/0005_votes.sql")),
+    (
+        "0006_votes_by_time",
+        include_str!("../migrations/0006_votes_by_time.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`.

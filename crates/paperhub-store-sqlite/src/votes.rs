@@ -66,4 +66,17 @@ impl VoteStore for SqliteStore {
                 .collect()
         })
     }
+
+    fn voted_since(&self, since: i64, limit: usize) -> Result<Vec<(u64, u64)>> {
+        self.with_conn(|conn| {
+            conn.prepare_cached(
+                "SELECT paper_key, COUNT(*) AS n FROM votes WHERE created_at >= ?1 \
+                 GROUP BY paper_key ORDER BY n DESC, paper_key LIMIT ?2",
+            )?
+            .query_map([since, limit as i64], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+            })?
+            .collect()
+        })
+    }
 }

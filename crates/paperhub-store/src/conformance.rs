@@ -711,4 +711,14 @@ pub fn votes_are_one_per_account_and_paper_and_counted_exactly(store: &dyn Store
         0,
         "an unknown account's vote is not recorded"
     );
+    store.set_vote(ada, yolo, true).unwrap();
+    store.set_vote(ada, other, true).unwrap();
+    assert_eq!(
+        store.voted_since(0, 10).unwrap(),
+        vec![(yolo, 2), (other, 1)],
+        "most voted first"
+    );
+    assert_eq!(store.voted_since(0, 1).unwrap(), vec![(yolo, 2)]);
+    let future = crate::to_unix(chrono::Utc::now()) + 3_600;
+    assert!(store.voted_since(future, 10).unwrap().is_empty());
 }

@@ -15,4 +15,8 @@ pub trait VoteStore: Send + Sync {
 
     /// Whether account `account_id` voted for each paper with these keys, in order.
     fn voted(&self, account_id: u64, paper_keys: &[u64]) -> Result<Vec<bool>>;
+
+    /// The papers voted for at or after `since` (seconds since 1970), with how many votes
+    /// each got since then, most first (ties by key), at most `limit`.
+    fn voted_since(&self, since: i64, limit: usize) -> Result<Vec<(u64, u64)>>;
 }

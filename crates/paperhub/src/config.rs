@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub const EXAMPLE: &str = include_str!("../../../config/paperhub.example.toml");
 
 /// Everything the configuration file can say.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// Where the database and index live.
@@ -29,6 +29,8 @@ pub struct Settings {
     pub search: SearchSettings,
     /// The embedding model's arithmetic.
     pub embed: EmbedSettings,
+    /// The trending formula.
+    pub trending: TrendingSettings,
     /// The HTTP server.
     pub server: ServerSettings,
 }
@@ -41,6 +43,7 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             search: SearchSettings::default(),
             embed: EmbedSettings::default(),
+            trending: TrendingSettings::default(),
             server: ServerSettings::default(),
         }
     }
@@ -121,6 +124,43 @@ impl EmbedSettings {
     }
 }
 
+/// `[trending]`: the parameters of `votes_in_period / (age_hours + offset_hours) ^ gravity`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrendingSettings {
+    /// How fast age pulls a paper down (Hacker News: 1.8).
+    pub gravity: f64,
+    /// Hours added to every age, so that a new paper does not divide by almost nothing.
+    pub offset_hours: f64,
+}
+
+impl Default for TrendingSettings {
+    fn default() -> Self {
+        Self {
+            gravity: paperhub_app::DEFAULT_GRAVITY,
+            offset_hours: paperhub_app::DEFAULT_OFFSET_HOURS,
+        }
+    }
+}
+
+impl TrendingSettings {
+    /// The rules these settings give, checked.
+    pub fn rules(&self) -> anyhow::Result<paperhub_app::TrendingRules> {
+        for (name, value) in [
+            ("gravity", self.gravity),
+            ("offset_hours", self.offset_hours),
+        ] {
+            if !(value.is_finite() && value > 0.0) {
+                anyhow::bail!("trending.{name} must be a number above 0, not {value}");
+            }
+        }
+        Ok(paperhub_app::TrendingRules {
+            gravity: self.gravity,
+            offset_hours: self.offset_hours,
+        })
+    }
+}
+
 /// Settings given as command-line flags; `None` when the flag was not given.
 #[derive(Debug, Default, Serialize)]
 pub struct Flags {
@@ -139,7 +179,7 @@ pub struct Flags {
 }
 
 /// The sections of the settings, each read from `PAPERHUB_<SECTION>__<KEY>`.
-const SECTIONS: &[&str] = &["database", "search", "embed", "server"];
+const SECTIONS: &[&str] = &["database", "search", "embed", "trending", "server"];
 
 /// Environment variables read as settings: `PAPERHUB_DATA_DIR`, `PAPERHUB_MODEL_DIR`,
 /// `PAPERHUB_DATABASE_URL` and `PAPERHUB_<SECTION>__<KEY>`. Other `PAPERHUB_…` variables

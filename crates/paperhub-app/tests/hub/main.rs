@@ -6,7 +6,7 @@ use paperhub_app::{HarvestPlan, Hub, HubError, NoObserver, SearchMode, SearchReq
 use paperhub_core::{ArxivId, PaperMeta};
 use paperhub_ingest::harvest::{HarvestRequest, Harvester};
 use paperhub_search::{KeywordIndex, TantivyIndex, VectorIndex};
-use paperhub_store::PaperStore;
+use paperhub_store::{AccountStore, PaperStore};
 use paperhub_store_sqlite::SqliteStore;
 
 use paperhub_test_support::shared;
@@ -815,4 +815,86 @@ fn hybrid_searches_at_the_same_time_share_passes_of_the_model_and_rank_as_alone(
         (2..=4).contains(&largest),
         "80 searches on 8 threads: largest pass {largest} queries"
     );
+}
+
+#[test]
+fn trending_ranks_by_recent_votes_over_age_and_says_why() {
+    let p = parts();
+    let today = chrono::Utc::now().date_naive();
+    let listed = |id: &str, title: &str, days_ago: i64| PaperMeta {
+        listed_on: Some(today - chrono::Duration::days(days_ago)),
+        ..paper(id, title, "An abstract.")
+    };
+    p.hub
+        .ingest(
+            [
+                Ok(listed("2401.00001", "Fresh", 0)),
+                Ok(listed("2401.00002", "Older but more voted", 3)),
+                Ok(listed("2401.00003", "Nobody voted", 0)),
+            ],
+            10,
+            &mut NoObserver,
+        )
+        .unwrap();
+    let accounts: Vec<_> = (0..3)
+        .map(|n| {
+            p.store
+                .create_account(&paperhub_store::NewAccount {
+                    email: &paperhub_core::Email::parse(&format!("m{n}@example.org")).unwrap(),
+                    password_hash: "h",
+                    role: paperhub_core::Role::Member,
+                })
+                .unwrap()
+        })
+        .collect();
+    for account in &accounts[..2] {
+        p.hub.vote(account, "2401.00001", true).unwrap();
+    }
+    for account in &accounts {
+        p.hub.vote(account, "2401.00002", true).unwrap();
+    }
+    let now = chrono::Utc::now();
+    let trending = p.hub.trending(paperhub_app::Period::Week, 10, now).unwrap();
+    let ids: Vec<&str> = trending.iter().map(|t| t.paper.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["2401.00001", "2401.00002"],
+        "two votes today outrank three on a paper of three days ago; no votes, no place"
+    );
+    for t in &trending {
+        let why = &t.why;
+        assert_eq!(why.formula, paperhub_app::FORMULA);
+        assert_eq!((why.gravity, why.offset_hours), (1.8, 2.0));
+        let score =
+            why.votes_in_period as f64 / (why.age_hours + why.offset_hours).powf(why.gravity);
+        assert!(
+            (t.score - score).abs() < 1e-12,
+            "the why gives the score: {why:?}"
+        );
+        assert_eq!(t.votes, why.votes_in_period, "every vote is recent");
+    }
+    assert_eq!(trending[1].why.votes_in_period, 3);
+    assert!(trending[1].why.age_hours >= 72.0);
+    // Gravity is a setting: without it, votes alone rank.
+    let flat = p
+        .hub
+        .clone()
+        .with_trending(paperhub_app::TrendingRules {
+            gravity: 1e-9,
+            offset_hours: 2.0,
+        })
+        .trending(paperhub_app::Period::Day, 10, now)
+        .unwrap();
+    assert_eq!(flat[0].paper.id.as_str(), "2401.00002");
+    // Votes older than the period do not count.
+    let later = now + chrono::Duration::days(2);
+    assert!(p
+        .hub
+        .trending(paperhub_app::Period::Day, 10, later)
+        .unwrap()
+        .is_empty());
+    assert!(matches!(
+        "year".parse::<paperhub_app::Period>(),
+        Err(HubError::Invalid(_))
+    ));
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod papers;
 mod search;
 mod stats;
+mod trending;
 mod types;
 mod votes;
 
@@ -57,6 +58,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(search::search_papers))
         .routes(routes!(stats::get_stats))
         .routes(routes!(accounts::create_account))
+        .routes(routes!(trending::get_trending))
         .routes(routes!(votes::upvote_paper, votes::remove_vote))
         .split_for_parts()
 }

@@ -221,3 +221,52 @@ async fn a_thousand_members_voting_at_once_make_exactly_a_thousand_votes() {
         );
     }
 }
+
+#[tokio::test]
+async fn trending_lists_the_voted_papers_with_their_numbers() {
+    let app = TestApp::seeded().await;
+    let id = yolo(&app).await;
+    let mut tokens = Vec::new();
+    for email in ["ada@example.org", "grace@example.org"] {
+        let (status, body) = app
+            .call(
+                Method::POST,
+                "/api/v1/accounts",
+                None,
+                Some(json!({"email": email, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        tokens.push(body["token"].as_str().unwrap().to_owned());
+    }
+    for token in &tokens {
+        let (status, _) = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/papers/{id}/vote"),
+                Some(token),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    let trending = app.json("/api/v1/trending?period=week", 200).await;
+    assert_eq!(trending["period"], "week");
+    let first = &trending["results"][0];
+    assert_eq!(first["id"], id.as_str(), "{trending}");
+    assert_eq!(first["votes"], 2);
+    assert!(first["score"].as_f64().unwrap() > 0.0);
+    assert_eq!(first["why"]["votes_in_period"], 2);
+    assert_eq!(
+        first["why"]["formula"],
+        "votes_in_period / (age_hours + offset_hours) ^ gravity"
+    );
+    assert_eq!(
+        trending["results"].as_array().unwrap().len(),
+        1,
+        "only voted papers trend"
+    );
+    assert_eq!(app.json("/api/v1/trending", 200).await["period"], "day");
+    let bad = app.json("/api/v1/trending?period=year", 400).await;
+    assert_eq!(bad["error"]["code"], "invalid_parameter");
+}
