@@ -29,6 +29,8 @@ pub fn router() -> Router<AppState> {
         .route("/feeds/daily.rss", get(daily_rss))
         .route("/feeds/search.atom", get(search_atom))
         .route("/feeds/search.rss", get(search_rss))
+        .route("/feeds/trending.atom", get(trending_atom))
+        .route("/feeds/trending.rss", get(trending_rss))
 }
 
 /// What a feed is about, before it is written as Atom or RSS.
@@ -228,6 +230,50 @@ fn rss(content: FeedContent) -> Response {
         channel.to_string(),
     )
         .into_response()
+}
+
+/// The papers trending over `period` (`day` unless the query names another).
+async fn trending(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+    ext: &str,
+) -> Result<FeedContent, ApiError> {
+    let period = match params.get("period").map(String::as_str) {
+        None | Some("") => paperhub_app::Period::Day,
+        Some(text) => text.parse()?,
+    };
+    let papers = state
+        .hub(move |hub| hub.trending(period, FEED_PAPERS, Utc::now()))
+        .await?;
+    let base = state.base_url(headers);
+    let name = period.as_str();
+    Ok(FeedContent {
+        title: format!("paperhub: trending this {name}"),
+        description: format!(
+            "The papers this paperhub's community voted for over the last {name}."
+        ),
+        alternate: format!("{base}/trending?period={name}"),
+        self_url: format!("{base}/feeds/trending.{ext}?period={name}"),
+        papers: papers.into_iter().map(|t| t.paper).collect(),
+        base,
+    })
+}
+
+async fn trending_atom(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    Ok(atom(trending(&state, &headers, &params, "atom").await?))
+}
+
+async fn trending_rss(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    Ok(rss(trending(&state, &headers, &params, "rss").await?))
 }
 
 async fn daily_atom(

@@ -5,6 +5,7 @@ mod home;
 mod paper;
 mod search;
 mod subscribe;
+mod trending;
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/papers/{id}", get(paper::show_paper))
         .route("/search", get(search::search_page))
         .route("/subscribe", get(subscribe::show_subscribe))
+        .route("/trending", get(trending::show_trending))
 }
 
 /// Renders a template with a status.

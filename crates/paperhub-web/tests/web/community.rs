@@ -269,4 +269,25 @@ async fn trending_lists_the_voted_papers_with_their_numbers() {
     assert_eq!(app.json("/api/v1/trending", 200).await["period"], "day");
     let bad = app.json("/api/v1/trending?period=year", 400).await;
     assert_eq!(bad["error"]["code"], "invalid_parameter");
+
+    // The page and the feeds show the same list; the page says why.
+    let title = first["title"].as_str().unwrap().to_owned();
+    let page = crate::helpers::decode(&app.text("/trending?period=week", 200).await);
+    assert!(page.contains(&title), "the page lists the paper");
+    assert!(
+        page.contains("2 votes this week / ("),
+        "the page gives the numbers"
+    );
+    assert!(page.contains("votes_in_period / (age_hours + offset_hours) ^ gravity"));
+    let empty = app.text("/trending", 200).await;
+    assert!(empty.contains(&title), "the day's votes are recent too");
+    for feed in [
+        "/feeds/trending.atom?period=week",
+        "/feeds/trending.rss?period=month",
+    ] {
+        let xml = app.text(feed, 200).await;
+        assert!(xml.contains("trending this"), "{feed}");
+        assert!(xml.contains(&id), "{feed} lists the paper");
+    }
+    app.text("/trending?period=year", 400).await;
 }

@@ -1,0 +1,81 @@
+//! `GET /trending?period=day|week|month`: the papers the community votes for now, each with
+//! the numbers that put it where it is.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use paperhub_app::{Period, FORMULA};
+
+use super::{error_page, render, PaperCard};
+use crate::state::AppState;
+
+/// Papers a trending page shows.
+const SHOWN: usize = 30;
+
+#[derive(Template)]
+#[template(path = "trending.html")]
+struct TrendingPage {
+    q: String,
+    page_title: String,
+    period: &'static str,
+    /// Every period, and whether it is this page's.
+    periods: Vec<(&'static str, bool)>,
+    formula: &'static str,
+    /// Each paper's card, all its votes, and the numbers of its score.
+    entries: Vec<(PaperCard, u64, String)>,
+}
+
+pub async fn show_trending(
+    State(state): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let period = match params.get("period").map(String::as_str) {
+        None | Some("") => Ok(Period::Day),
+        Some(text) => text.parse::<Period>(),
+    };
+    let period = match period {
+        Ok(period) => period,
+        Err(error) => return error_page(error.into()),
+    };
+    let found = state
+        .hub(move |hub| hub.trending(period, SHOWN, chrono::Utc::now()))
+        .await;
+    let papers = match found {
+        Ok(papers) => papers,
+        Err(error) => return error_page(error),
+    };
+    let entries = papers
+        .iter()
+        .map(|t| {
+            let w = &t.why;
+            (
+                PaperCard::new(&t.paper),
+                t.votes,
+                format!(
+                    "{} votes this {} / ({:.1} h old + {}) ^ {} = {:.6}",
+                    w.votes_in_period,
+                    period.as_str(),
+                    w.age_hours,
+                    w.offset_hours,
+                    w.gravity,
+                    t.score
+                ),
+            )
+        })
+        .collect();
+    let page = TrendingPage {
+        q: String::new(),
+        page_title: format!("Trending this {}", period.as_str()),
+        period: period.as_str(),
+        periods: Period::ALL
+            .iter()
+            .map(|p| (p.as_str(), *p == period))
+            .collect(),
+        formula: FORMULA,
+        entries,
+    };
+    render(&page, StatusCode::OK)
+}
