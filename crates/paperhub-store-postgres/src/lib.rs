@@ -20,6 +20,7 @@
 //! (`host=/var/run/postgresql`); TLS to the database is not supported yet.
 
 mod accounts;
+mod comments;
 mod migrations;
 mod pool;
 mod votes;

@@ -18,6 +18,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_votes_by_time",
         include_str!("../migrations/0004_votes_by_time.sql"),
     ),
+    (
+        "0005_comments",
+        include_str!("../migrations/0005_comments.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

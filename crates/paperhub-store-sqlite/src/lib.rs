@@ -6,6 +6,7 @@
 //! batch is one transaction, so a process killed mid-batch leaves the previous batch intact.
 
 mod accounts;
+mod comments;
 mod migrations;
 mod votes;
 

@@ -26,6 +26,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_votes_by_time",
         include_str!("../migrations/0006_votes_by_time.sql"),
     ),
+    (
+        "0007_comments",
+        include_str!("../migrations/0007_comments.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`.

@@ -61,6 +61,7 @@ pub fn run_all<S: Store + 'static>(fresh: impl Fn() -> S) {
     accounts_are_unique_by_email_and_keep_their_role_and_ban(&fresh());
     tokens_are_found_by_their_hash_and_revoked_by_their_owner(&fresh());
     votes_are_one_per_account_and_paper_and_counted_exactly(&fresh());
+    comments_keep_their_thread_edits_and_marks(&fresh());
     embeddings_are_kept_per_model_and_redone_when_a_paper_changes(&fresh());
     papers_are_listed_by_day_with_their_neighbouring_days(&fresh());
     a_copy_holds_the_same_papers_vectors_and_values(&fresh(), &fresh());
@@ -721,4 +722,67 @@ pub fn votes_are_one_per_account_and_paper_and_counted_exactly(store: &dyn Store
     assert_eq!(store.voted_since(0, 1).unwrap(), vec![(yolo, 2)]);
     let future = crate::to_unix(chrono::Utc::now()) + 3_600;
     assert!(store.voted_since(future, 10).unwrap().is_empty());
+}
+
+/// Comments: on a paper, replies on the same paper only, edits and marks kept, counts shown.
+pub fn comments_keep_their_thread_edits_and_marks(store: &dyn Store) {
+    store
+        .upsert_batch(&[arxiv("2402.13616", "YOLOv9"), arxiv("2401.00001", "Other")])
+        .unwrap();
+    let key = |arxiv_id: &str| {
+        let id = store.find(arxiv_id).unwrap().expect("stored").id;
+        store.key_of(&id).unwrap().unwrap()
+    };
+    let (yolo, other) = (key("2402.13616"), key("2401.00001"));
+    let ada = store
+        .create_account(&crate::NewAccount {
+            email: &email("ada@example.org"),
+            password_hash: "h",
+            role: paperhub_core::Role::Member,
+        })
+        .unwrap();
+    let first = store.add_comment(yolo, ada.id, None, "**Nice**").unwrap();
+    assert_eq!(first.author.as_deref(), Some("ada@example.org"));
+    assert_eq!((first.body.as_str(), first.parent_id), ("**Nice**", None));
+    let reply = store
+        .add_comment(yolo, ada.id, Some(first.id), "Agreed")
+        .unwrap();
+    assert_eq!(reply.parent_id, Some(first.id));
+    assert!(
+        matches!(
+            store.add_comment(other, ada.id, Some(first.id), "elsewhere"),
+            Err(crate::StoreError::NotFound)
+        ),
+        "a reply stays on its parent's paper"
+    );
+    assert!(matches!(
+        store.add_comment(999_999, ada.id, None, "x"),
+        Err(crate::StoreError::NotFound)
+    ));
+    store.edit_comment(first.id, "**Very nice**").unwrap();
+    store.mark_comment(reply.id, Some(true), None).unwrap();
+    let thread = store.comments(yolo).unwrap();
+    assert_eq!(thread.len(), 2);
+    assert_eq!(thread[0].body, "**Very nice**");
+    assert!(thread[0].edited_at.is_some());
+    assert!(thread[1].hidden && !thread[1].deleted);
+    assert_eq!(
+        store.comment_counts(&[yolo, other]).unwrap(),
+        vec![1, 0],
+        "hidden not counted"
+    );
+    store
+        .mark_comment(reply.id, Some(false), Some(true))
+        .unwrap();
+    let reply = store.comment(reply.id).unwrap().unwrap();
+    assert!(!reply.hidden && reply.deleted);
+    assert_eq!(
+        store.comment_counts(&[yolo]).unwrap(),
+        vec![1],
+        "deleted not counted"
+    );
+    assert!(matches!(
+        store.edit_comment(999_999, "x"),
+        Err(crate::StoreError::NotFound)
+    ));
 }

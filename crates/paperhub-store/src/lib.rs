@@ -21,6 +21,7 @@
 mod accounts;
 mod changes;
 mod checkpoints;
+mod comments;
 pub mod copy;
 mod embeddings;
 mod error;
@@ -33,13 +34,16 @@ pub use accounts::{
 };
 pub use changes::{ChangeWatcher, PollingWatcher};
 pub use checkpoints::CheckpointStore;
+pub use comments::{Comment, CommentStore};
 pub use embeddings::{EmbeddingStore, StoredEmbedding};
 pub use error::{check_schema_version, Result, StoreError};
 pub use papers::{BatchResult, PaperStore, StoreStats, StoredPaper, UpsertOutcome};
 pub use votes::VoteStore;
 
 /// A whole store: every concern, from one database.
-pub trait Store: PaperStore + EmbeddingStore + CheckpointStore + AccountStore + VoteStore {
+pub trait Store:
+    PaperStore + EmbeddingStore + CheckpointStore + AccountStore + VoteStore + CommentStore
+{
     /// Which backend this is, for logs and `paperhub stats` (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 
