@@ -8,6 +8,7 @@
 //! OAI-PMH harvests with a checkpoint in the store.
 
 mod accounts;
+mod comments;
 mod days;
 mod follow;
 mod harvest;
@@ -30,6 +31,7 @@ pub use accounts::{
     check_password, hash_password, token_hash, verify_password, Accounts, MIN_PASSWORD_CHARS,
     MIN_PASSWORD_SCORE, TOKEN_PREFIX,
 };
+pub use comments::{CommentView, MAX_COMMENT_CHARS};
 pub use days::{DayPage, DayRange};
 pub use follow::{Follower, Synced};
 pub use harvest::{HarvestOutcome, HarvestPlan};
@@ -37,7 +39,7 @@ pub use ingest::{
     IngestObserver, IngestSummary, NoObserver, DEFAULT_BATCH_SIZE, INDEX_COMMIT_PAPERS,
 };
 /// Accounts as the store keeps them, for the edges that ask who is calling.
-pub use paperhub_store::{Account, ApiToken};
+pub use paperhub_store::{Account, ApiToken, Comment};
 pub use search::{
     hybrid_candidates, SearchHit, SearchMode, SearchRequest, SearchResults, SimilarBy,
     SimilarPapers, DEFAULT_LIMIT, HYBRID_MIN_CANDIDATES, HYBRID_RRF_K, MAX_LIMIT, MAX_OFFSET,

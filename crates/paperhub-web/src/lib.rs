@@ -20,6 +20,7 @@ mod days;
 mod error;
 mod feeds;
 mod links;
+mod markdown;
 mod metrics;
 mod middleware;
 mod pages;

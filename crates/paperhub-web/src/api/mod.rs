@@ -2,6 +2,7 @@
 //! (each route is registered together with its description, so none can be missing).
 
 mod accounts;
+mod comments;
 mod papers;
 mod search;
 mod stats;
@@ -59,6 +60,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(stats::get_stats))
         .routes(routes!(accounts::create_account))
         .routes(routes!(trending::get_trending))
+        .routes(routes!(comments::list_comments, comments::create_comment))
+        .routes(routes!(comments::edit_comment, comments::delete_comment))
+        .routes(routes!(comments::hide_comment, comments::restore_comment))
         .routes(routes!(votes::upvote_paper, votes::remove_vote))
         .split_for_parts()
 }

@@ -124,12 +124,16 @@ pub async fn get_paper(
 ) -> Result<Json<PaperResponse>, ApiError> {
     let paper = find(&state, id).await?;
     let mut response = PaperResponse::from(&paper);
-    response.votes = state
-        .hub(move |hub| hub.vote_counts(&[&paper.id]))
-        .await?
-        .first()
-        .copied()
-        .unwrap_or(0);
+    let (votes, comments) = state
+        .hub(move |hub| {
+            Ok((
+                hub.vote_counts(&[&paper.id])?,
+                hub.comment_counts(&[&paper.id])?,
+            ))
+        })
+        .await?;
+    response.votes = votes.first().copied().unwrap_or(0);
+    response.comment_count = comments.first().copied().unwrap_or(0);
     Ok(Json(response))
 }
 

@@ -45,6 +45,8 @@ pub struct PaperResponse {
     pub url: String,
     /// Its upvotes.
     pub votes: u64,
+    /// How many comments the community wrote on it (shown ones); `comments` is the authors'.
+    pub comment_count: u64,
 }
 
 /// Links of a paper; only absolute http(s) URLs are ever given.
@@ -93,6 +95,7 @@ impl From<&Paper> for PaperResponse {
             url: paper_path(paper.id.as_str()),
             // Filled in by the handlers, which count them in one query per page.
             votes: 0,
+            comment_count: 0,
         }
     }
 }

@@ -291,3 +291,171 @@ async fn trending_lists_the_voted_papers_with_their_numbers() {
     }
     app.text("/trending?period=year", 400).await;
 }
+
+/// Signs `email` up and returns its token.
+async fn member(app: &TestApp, email: &str) -> String {
+    let (status, body) = app
+        .call(
+            Method::POST,
+            "/api/v1/accounts",
+            None,
+            Some(json!({"email": email, "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    body["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn comments_thread_render_safely_and_only_their_authors_and_moderators_change_them() {
+    let app = TestApp::seeded().await;
+    let id = yolo(&app).await;
+    let (ada, grace) = (
+        member(&app, "ada@example.org").await,
+        member(&app, "grace@example.org").await,
+    );
+    let path = format!("/api/v1/papers/{id}/comments");
+    let hostile = "**Great** paper <script>alert(1)</script> [x](javascript:alert(1)) \
+                   <img src=x onerror=alert(1)>";
+    let (status, first) = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&ada),
+            Some(json!({"body": hostile})),
+        )
+        .await;
+    assert_eq!(status, 201, "{first}");
+    let html = first["body_html"].as_str().unwrap();
+    assert!(html.contains("<strong>Great</strong>"), "{html}");
+    // Every tag is one of the subset's; raw HTML is text; the javascript: link lost its href.
+    let tags: Vec<&str> = html
+        .split('<')
+        .skip(1)
+        .map(|rest| {
+            rest.split(['>', ' '])
+                .next()
+                .unwrap()
+                .trim_start_matches('/')
+        })
+        .collect();
+    assert!(
+        tags.iter().all(|t| ["p", "strong", "a"].contains(t)),
+        "{tags:?} in {html}"
+    );
+    assert!(html.contains("&lt;script&gt;"), "{html}");
+    assert!(
+        html.contains(r#"<a rel="noopener noreferrer nofollow ugc">x</a>"#),
+        "{html}"
+    );
+    assert_eq!(first["author"], "ada");
+    let first_id = first["id"].as_u64().unwrap();
+    let (status, reply) = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&grace),
+            Some(json!({"body": "Agreed", "parent_id": first_id})),
+        )
+        .await;
+    assert_eq!((status, reply["parent_id"].as_u64()), (201, Some(first_id)));
+    let reply_id = reply["id"].as_u64().unwrap();
+
+    // Refused: no token, empty, a parent elsewhere, someone else's comment.
+    let (status, _) = app
+        .call(Method::POST, &path, None, Some(json!({"body": "x"})))
+        .await;
+    assert_eq!(status, 401);
+    let (status, body) = app
+        .call(Method::POST, &path, Some(&ada), Some(json!({"body": "  "})))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_parameter"))
+    );
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&ada),
+            Some(json!({"body": "x", "parent_id": 999})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let mine = format!("/api/v1/comments/{first_id}");
+    let (status, body) = app
+        .call(
+            Method::PATCH,
+            &mine,
+            Some(&grace),
+            Some(json!({"body": "hijacked"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
+    let (status, _) = app.call(Method::DELETE, &mine, Some(&grace), None).await;
+    assert_eq!(status, 403);
+    let (status, edited) = app
+        .call(
+            Method::PATCH,
+            &mine,
+            Some(&ada),
+            Some(json!({"body": "*Edited*"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    assert!(edited["edited_at"].is_string());
+    assert_eq!(
+        app.json(&format!("/api/v1/papers/{id}"), 200).await["comment_count"],
+        2
+    );
+
+    // Moderation: members may not hide; a moderator hides and restores.
+    let hidden = format!("/api/v1/comments/{reply_id}/hidden");
+    let (status, _) = app.call(Method::PUT, &hidden, Some(&ada), None).await;
+    assert_eq!(status, 403);
+    app.hub
+        .accounts()
+        .set_role("ada@example.org", paperhub_core::Role::Moderator)
+        .unwrap();
+    let (status, _) = app.call(Method::PUT, &hidden, Some(&ada), None).await;
+    assert_eq!(status, 204);
+    let thread = app.json(&path, 200).await;
+    let shown: Vec<_> = thread["comments"].as_array().unwrap().iter().collect();
+    assert_eq!(shown.len(), 2, "a hidden comment keeps its place");
+    assert_eq!(shown[1]["hidden"], true);
+    assert!(
+        shown[1]["body"].is_null() && shown[1]["body_html"].is_null(),
+        "{thread}"
+    );
+    assert_eq!(shown[0]["body"], "*Edited*");
+    assert_eq!(
+        app.json(&format!("/api/v1/papers/{id}"), 200).await["comment_count"],
+        1
+    );
+    let (status, _) = app.call(Method::DELETE, &hidden, Some(&ada), None).await;
+    assert_eq!(status, 204);
+    let (status, _) = app.call(Method::DELETE, &mine, Some(&ada), None).await;
+    assert_eq!(status, 204);
+    let thread = app.json(&path, 200).await;
+    assert_eq!(thread["comments"][0]["deleted"], true);
+    assert!(thread["comments"][0]["body"].is_null());
+    assert_eq!(thread["comments"][1]["body"], "Agreed", "restored");
+
+    // A banned member may read, not comment.
+    app.hub
+        .accounts()
+        .set_banned("grace@example.org", true)
+        .unwrap();
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&grace),
+            Some(json!({"body": "again"})),
+        )
+        .await;
+    assert_eq!(status, 403);
+}
