@@ -218,3 +218,91 @@ fn a_wrong_database_url_fails_at_start_naming_it_without_the_password() {
     let err = stderr(&hub.run(&["stats"]));
     assert!(err.contains("neither postgres://"), "{err}");
 }
+
+/// `PUT path` on `addr` with a bearer token; the status.
+fn put(addr: &str, path: &str, token: &str) -> u16 {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "PUT {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_thousand_members_voting_through_two_nodes_of_one_postgres_count_exactly_a_thousand() {
+    let Some(schema) = PgSchema::fresh() else {
+        return;
+    };
+    let url = schema.url();
+    let first = Hub::on_database(&url);
+    let file = beir_file(&first, "voted", "The most voted paper of the day");
+    first.ok(&["--quiet", "ingest", path_str(&file), "--format", "beir"]);
+    // A thousand members, straight into the database (argon2id for each would be most of the
+    // test's time), with tokens as the hub issues them.
+    let store = paperhub_store_postgres::PostgresStore::open(&url).unwrap();
+    let tokens: Vec<String> = (0..1000)
+        .map(|n| {
+            use paperhub_store::AccountStore as _;
+            let email = paperhub_core::Email::parse(&format!("voter{n}@example.org")).unwrap();
+            let account = store
+                .create_account(&paperhub_store::NewAccount {
+                    email: &email,
+                    password_hash: "not a password",
+                    role: paperhub_core::Role::Member,
+                })
+                .unwrap();
+            let token = format!("ph_{n:064x}");
+            store
+                .add_token(account.id, &paperhub_app::token_hash(&token), "test")
+                .unwrap();
+            token
+        })
+        .collect();
+    let a = Node::start(&first);
+    let b = Node::start(&Hub::on_database(&url));
+    let found = a.get_json("/api/v1/search?q=voted&mode=keyword&limit=1");
+    let id = found["results"][0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/papers/{id}/vote");
+    let addrs = [a.addr.clone(), b.addr.clone()];
+    for round in 0..2 {
+        // Fifty voters at a time, each node taking every other one.
+        let statuses: Vec<u16> = std::thread::scope(|scope| {
+            let handles: Vec<_> = tokens
+                .chunks(20)
+                .enumerate()
+                .map(|(n, chunk)| {
+                    let (addrs, path) = (&addrs, &path);
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .enumerate()
+                            .map(|(i, token)| put(&addrs[(n + i) % 2], path, token))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect()
+        });
+        assert!(
+            statuses.iter().all(|&s| s == 200),
+            "round {round}: {:?}",
+            statuses.iter().filter(|&&s| s != 200).collect::<Vec<_>>()
+        );
+        for node in [&a, &b] {
+            let paper = node.get_json(&format!("/api/v1/papers/{id}"));
+            assert_eq!(paper["votes"], 1000, "round {round}: {paper}");
+        }
+    }
+}
