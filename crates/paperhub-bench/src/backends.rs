@@ -216,7 +216,7 @@ fn measure(
 
 /// Starts `paperhub serve` on `data_dir` (and `url`, else its SQLite file), with the model in
 /// `model_dir` or none; returns it and the address it announced.
-fn serve(
+pub(crate) fn serve(
     paperhub: &std::path::Path,
     data_dir: &std::path::Path,
     url: Option<&str>,

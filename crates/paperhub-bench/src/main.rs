@@ -19,6 +19,7 @@ mod relevance;
 mod report;
 mod run;
 mod vectors;
+mod votes;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,6 +67,8 @@ enum Command {
     /// Whether the vector index of all of arXiv fits in memory: build it over derived
     /// vectors, open it in a fresh process, read that process's memory.
     Memory(memory::MemoryArgs),
+    /// Upvotes per second over HTTP on the embedded SQLite hub.
+    Votes(votes::VotesArgs),
 }
 
 fn main() -> ExitCode {
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
         Command::Quality(args) => quality::run(&args),
         Command::Vectors(args) => vectors::run(&args),
         Command::Memory(args) => memory::run(&args),
+        Command::Votes(args) => votes::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
