@@ -554,6 +554,17 @@ fn email(text: &str) -> paperhub_core::Email {
     paperhub_core::Email::parse(text).expect("test emails are valid")
 }
 
+/// A member account of `address` with a stand-in hash.
+fn member(store: &dyn Store, address: &str) -> crate::Account {
+    store
+        .create_account(&crate::NewAccount {
+            email: &email(address),
+            password_hash: "h",
+            role: paperhub_core::Role::Member,
+        })
+        .expect("a fresh email makes an account")
+}
+
 /// Accounts: unique by email, found by id and email, role, ban and password changed in place.
 pub fn accounts_are_unique_by_email_and_keep_their_role_and_ban(store: &dyn Store) {
     use paperhub_core::Role;
@@ -613,12 +624,7 @@ pub fn accounts_are_unique_by_email_and_keep_their_role_and_ban(store: &dyn Stor
 /// `paperhub copy` refuses a hub with accounts, until it carries them, and copies nothing.
 pub fn a_copy_refuses_a_hub_with_accounts(from: &dyn Store, to: &dyn Store) {
     from.upsert_batch(&[arxiv("2402.13616", "YOLOv9")]).unwrap();
-    from.create_account(&crate::NewAccount {
-        email: &email("ada@example.org"),
-        password_hash: "h",
-        role: paperhub_core::Role::Member,
-    })
-    .unwrap();
+    member(from, "ada@example.org");
     let error = crate::copy::copy_store(from, to, |_, _, _| {}).unwrap_err();
     assert!(error.to_string().contains("accounts"), "{error}");
     assert_eq!(to.stats().unwrap().papers, 0, "nothing was copied");
@@ -626,17 +632,10 @@ pub fn a_copy_refuses_a_hub_with_accounts(from: &dyn Store, to: &dyn Store) {
 
 /// API tokens: kept by hash, found with their account, listed, revoked only by their owner.
 pub fn tokens_are_found_by_their_hash_and_revoked_by_their_owner(store: &dyn Store) {
-    use paperhub_core::Role;
-    let new = |address: &str| {
-        store
-            .create_account(&crate::NewAccount {
-                email: &email(address),
-                password_hash: "h",
-                role: Role::Member,
-            })
-            .unwrap()
-    };
-    let (ada, grace) = (new("ada@example.org"), new("grace@example.org"));
+    let (ada, grace) = (
+        member(store, "ada@example.org"),
+        member(store, "grace@example.org"),
+    );
     let token = store.add_token(ada.id, "aa11", "laptop").unwrap();
     assert_eq!((token.account_id, token.label.as_str()), (ada.id, "laptop"));
     let (owner, found) = store.account_by_token("aa11").unwrap().unwrap();
@@ -658,7 +657,6 @@ pub fn tokens_are_found_by_their_hash_and_revoked_by_their_owner(store: &dyn Sto
 
 /// Votes: one per account and paper, idempotent both ways, counted by paper id.
 pub fn votes_are_one_per_account_and_paper_and_counted_exactly(store: &dyn Store) {
-    use paperhub_core::Role;
     store
         .upsert_batch(&[arxiv("2402.13616", "YOLOv9"), arxiv("2401.00001", "Other")])
         .unwrap();
@@ -666,17 +664,10 @@ pub fn votes_are_one_per_account_and_paper_and_counted_exactly(store: &dyn Store
     let (yolo_id, other_id) = (id("2402.13616"), id("2401.00001"));
     let key = |id: &paperhub_core::PaperId| store.key_of(id).unwrap().unwrap();
     let (yolo, other) = (key(&yolo_id), key(&other_id));
-    let new = |address: &str| {
-        store
-            .create_account(&crate::NewAccount {
-                email: &email(address),
-                password_hash: "h",
-                role: Role::Member,
-            })
-            .unwrap()
-            .id
-    };
-    let (ada, grace) = (new("ada@example.org"), new("grace@example.org"));
+    let (ada, grace) = (
+        member(store, "ada@example.org").id,
+        member(store, "grace@example.org").id,
+    );
     assert_eq!(store.set_vote(ada, yolo, true).unwrap(), 1);
     assert_eq!(
         store.set_vote(ada, yolo, true).unwrap(),
@@ -734,13 +725,7 @@ pub fn comments_keep_their_thread_edits_and_marks(store: &dyn Store) {
         store.key_of(&id).unwrap().unwrap()
     };
     let (yolo, other) = (key("2402.13616"), key("2401.00001"));
-    let ada = store
-        .create_account(&crate::NewAccount {
-            email: &email("ada@example.org"),
-            password_hash: "h",
-            role: paperhub_core::Role::Member,
-        })
-        .unwrap();
+    let ada = member(store, "ada@example.org");
     let first = store.add_comment(yolo, ada.id, None, "**Nice**").unwrap();
     assert_eq!(first.author.as_deref(), Some("ada@example.org"));
     assert_eq!((first.body.as_str(), first.parent_id), ("**Nice**", None));

@@ -94,15 +94,7 @@ async fn a_member_upvotes_once_takes_it_back_and_every_answer_counts_exactly() {
     let app = TestApp::seeded().await;
     let id = yolo(&app).await;
     let path = format!("/api/v1/papers/{id}/vote");
-    let (_, signed) = app
-        .call(
-            Method::POST,
-            "/api/v1/accounts",
-            None,
-            Some(json!({"email": "ada@example.org", "password": PASSWORD})),
-        )
-        .await;
-    let token = signed["token"].as_str().unwrap().to_owned();
+    let token = member(&app, "ada@example.org").await;
 
     let response = app.client.put(app.url(&path)).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 401);
@@ -226,19 +218,10 @@ async fn a_thousand_members_voting_at_once_make_exactly_a_thousand_votes() {
 async fn trending_lists_the_voted_papers_with_their_numbers() {
     let app = TestApp::seeded().await;
     let id = yolo(&app).await;
-    let mut tokens = Vec::new();
-    for email in ["ada@example.org", "grace@example.org"] {
-        let (status, body) = app
-            .call(
-                Method::POST,
-                "/api/v1/accounts",
-                None,
-                Some(json!({"email": email, "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(status, 201, "{body}");
-        tokens.push(body["token"].as_str().unwrap().to_owned());
-    }
+    let tokens = [
+        member(&app, "ada@example.org").await,
+        member(&app, "grace@example.org").await,
+    ];
     for token in &tokens {
         let (status, _) = app
             .call(
