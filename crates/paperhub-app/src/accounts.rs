@@ -25,6 +25,8 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 /// The lowest zxcvbn score (0 to 4) a password may have: 3 is "safely unguessable: moderate
 /// protection from offline slow-hash scenario".
 pub const MIN_PASSWORD_SCORE: u8 = 3;
+/// The most characters a display name may have.
+pub const MAX_NAME_CHARS: usize = 40;
 /// API tokens start with this, so that a leaked one is recognised (by secret scanners too).
 pub const TOKEN_PREFIX: &str = "ph_";
 
@@ -61,6 +63,31 @@ pub fn check_password(password: &str, email: &Email) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The display name an account shows: `name` trimmed (1 to [`MAX_NAME_CHARS`] characters, no
+/// control characters), or without one the local part of the email. It is only ever shown
+/// escaped, like every text from outside.
+pub fn display_name(name: Option<&str>, email: &Email) -> Result<String> {
+    let name = match name.map(str::trim) {
+        Some(name) => name.to_owned(),
+        None => {
+            let local = email.as_str().split('@').next().unwrap_or_default();
+            local.chars().take(MAX_NAME_CHARS).collect()
+        }
+    };
+    let chars = name.chars().count();
+    if chars == 0 || chars > MAX_NAME_CHARS {
+        return Err(HubError::Invalid(format!(
+            "a display name has 1 to {MAX_NAME_CHARS} characters; this one has {chars}"
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(HubError::Invalid(
+            "a display name may not hold control characters".into(),
+        ));
+    }
+    Ok(name)
 }
 
 /// The argon2id hash of `password` (a PHC string, salt included).
@@ -127,9 +154,17 @@ impl Accounts {
     }
 
     /// Makes an account for `email` with `password` (checked against the rules, stored as its
-    /// argon2id hash) and `role`; [`HubError::Conflict`] when the email has one.
-    pub fn add_account(&self, email_text: &str, password: &str, role: Role) -> Result<Account> {
+    /// argon2id hash), `role` and the display name `name` (see [`display_name`]);
+    /// [`HubError::Conflict`] when the email has one.
+    pub fn add_account(
+        &self,
+        email_text: &str,
+        password: &str,
+        role: Role,
+        name: Option<&str>,
+    ) -> Result<Account> {
         let email = email(email_text)?;
+        let name = display_name(name, &email)?;
         check_password(password, &email)?;
         if self.store.account_by_email(&email)?.is_some() {
             return Err(HubError::Conflict(format!(
@@ -139,6 +174,7 @@ impl Accounts {
         let password_hash = hash_password(password)?;
         Ok(self.store.create_account(&NewAccount {
             email: &email,
+            name: &name,
             password_hash: &password_hash,
             role,
         })?)
@@ -146,8 +182,13 @@ impl Accounts {
 
     /// Signs up: a member account for `email` with `password` (the rules of
     /// [`Accounts::add_account`]), and a first API token for it, returned once.
-    pub fn sign_up(&self, email_text: &str, password: &str) -> Result<(Account, String)> {
-        let account = self.add_account(email_text, password, Role::Member)?;
+    pub fn sign_up(
+        &self,
+        email_text: &str,
+        password: &str,
+        name: Option<&str>,
+    ) -> Result<(Account, String)> {
+        let account = self.add_account(email_text, password, Role::Member, name)?;
         let (token, _) = self.issue_token(account.email.as_str(), "sign-up")?;
         Ok((account, token))
     }
@@ -170,6 +211,25 @@ impl Accounts {
             .store
             .account_by_email(&email)?
             .filter(|account| verify_password(password, &account.password_hash)))
+    }
+
+    /// Renames `account` (see [`display_name`]).
+    pub fn rename(&self, account: &Account, name: &str) -> Result<Account> {
+        let name = display_name(Some(name), &account.email)?;
+        self.store.set_name(account.id, &name)?;
+        self.account_of(account.email.as_str())
+    }
+
+    /// Deletes `account` when `password` is its password: its votes, tokens and comments go
+    /// (a comment with replies stays as a placeholder), its submissions stay, shown as from a
+    /// deleted account. A wrong password is [`HubError::Forbidden`] and deletes nothing.
+    pub fn delete_account(&self, account: &Account, password: &str) -> Result<()> {
+        if !verify_password(password, &account.password_hash) {
+            return Err(HubError::Forbidden(
+                "the password is not this account's: nothing was deleted".into(),
+            ));
+        }
+        Ok(self.store.delete_account(account.id)?)
     }
 
     /// Every account, oldest first.
@@ -250,6 +310,15 @@ mod tests {
             assert!(error.contains("too easy to guess"), "{weak}: {error}");
         }
         check_password("correct horse battery staple", &ada()).unwrap();
+    }
+
+    #[test]
+    fn display_names_default_to_the_local_part_and_are_bounded() {
+        assert_eq!(display_name(None, &ada()).unwrap(), "ada.lovelace");
+        assert_eq!(display_name(Some("  Ada L. "), &ada()).unwrap(), "Ada L.");
+        for bad in ["", "   ", "a\u{7}b", &"x".repeat(MAX_NAME_CHARS + 1)] {
+            assert!(display_name(Some(bad), &ada()).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod ingest;
 mod query_batch;
 mod search;
 mod semantic;
+mod submissions;
 mod trending;
 mod votes;
 
@@ -28,8 +29,8 @@ use paperhub_store::{Store, StoreStats};
 use serde::Serialize;
 
 pub use accounts::{
-    check_password, hash_password, token_hash, verify_password, Accounts, MIN_PASSWORD_CHARS,
-    MIN_PASSWORD_SCORE, TOKEN_PREFIX,
+    check_password, display_name, hash_password, token_hash, verify_password, Accounts,
+    MAX_NAME_CHARS, MIN_PASSWORD_CHARS, MIN_PASSWORD_SCORE, TOKEN_PREFIX,
 };
 pub use comments::{CommentView, MAX_COMMENT_CHARS};
 pub use days::{DayPage, DayRange};
@@ -38,6 +39,7 @@ pub use harvest::{HarvestOutcome, HarvestPlan};
 pub use ingest::{
     IngestObserver, IngestSummary, NoObserver, DEFAULT_BATCH_SIZE, INDEX_COMMIT_PAPERS,
 };
+pub use paperhub_store::Submission;
 /// Accounts as the store keeps them, for the edges that ask who is calling.
 pub use paperhub_store::{Account, ApiToken, Comment};
 pub use search::{
@@ -45,6 +47,9 @@ pub use search::{
     SimilarPapers, DEFAULT_LIMIT, HYBRID_MIN_CANDIDATES, HYBRID_RRF_K, MAX_LIMIT, MAX_OFFSET,
 };
 pub use semantic::{document_text, MODEL_MISSING};
+pub use submissions::{
+    Community, SubmissionRules, Submitted, DEFAULT_MAX_AGE_DAYS, DELETED_ACCOUNT,
+};
 pub use trending::{
     Period, TrendingPaper, TrendingRules, Why, DEFAULT_GRAVITY, DEFAULT_OFFSET_HOURS, FORMULA,
 };
@@ -93,6 +98,10 @@ pub enum HubError {
     /// Search by meaning was asked for, but no embedding model is loaded.
     #[error("{}", semantic::MODEL_MISSING)]
     ModelMissing,
+    /// A service the hub relies on (the arXiv API) failed, was too slow or answered garbage:
+    /// neither the request's fault nor the hub's.
+    #[error("{0}")]
+    Upstream(String),
     /// The embedding model failed on a text: the hub's fault, not the request's.
     #[error("the embedding model failed {0}")]
     Embedding(String),
@@ -154,6 +163,8 @@ pub struct Hub {
     writing: Arc<Mutex<()>>,
     /// The trending formula's parameters.
     trending_rules: trending::TrendingRules,
+    /// Where submitted papers are looked up (`None`: this hub takes no submissions).
+    submissions: Option<submissions::SubmissionRules>,
 }
 
 impl Hub {
@@ -166,6 +177,7 @@ impl Hub {
             searches: Arc::new(AtomicUsize::new(0)),
             writing: Arc::new(Mutex::new(())),
             trending_rules: trending::TrendingRules::default(),
+            submissions: None,
         }
     }
 

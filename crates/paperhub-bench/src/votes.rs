@@ -70,6 +70,7 @@ pub fn run(args: &VotesArgs) -> anyhow::Result<()> {
                 let email = paperhub_core::Email::parse(&format!("m{n}@bench.example"))?;
                 let account = store.create_account(&paperhub_store::NewAccount {
                     email: &email,
+                    name: "member",
                     password_hash: "bench",
                     role: paperhub_core::Role::Member,
                 })?;

@@ -76,6 +76,8 @@ fn strip_wrappers(input: &str) -> &str {
                     s = rest;
                 }
             }
+            // A URL's query and fragment (`?context=cs`, `#S2`) are not part of the id.
+            s = s.split(['?', '#']).next().unwrap_or(s);
         }
     }
     if s.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("arxiv:")) {
@@ -201,6 +203,9 @@ mod tests {
             "https://arxiv.org/abs/2310.02980v3",
             "http://arxiv.org/pdf/2310.02980v3.pdf",
             "oai:arXiv.org:2310.02980",
+            "https://arxiv.org/html/2310.02980v3",
+            "https://www.arxiv.org/abs/2310.02980?context=cs",
+            "https://arxiv.org/abs/2310.02980v3#S2",
         ] {
             let id = ArxivId::parse(input).unwrap();
             assert_eq!(id.as_str(), "2310.02980", "{input}");

@@ -11,7 +11,7 @@ use postgres::Row;
 
 use crate::PostgresStore;
 
-const ACCOUNT_COLUMNS: &str = "id, email, password_hash, role, banned, created_at";
+const ACCOUNT_COLUMNS: &str = "id, email, name, password_hash, role, banned, created_at";
 
 /// The account in the row's columns from `at` on (in [`ACCOUNT_COLUMNS`]'s order).
 fn decode(row: &Row, at: usize) -> Result<Account> {
@@ -22,6 +22,7 @@ fn decode(row: &Row, at: usize) -> Result<Account> {
         row.get(at + 3),
         row.get(at + 4),
         row.get(at + 5),
+        row.get(at + 6),
     )
 }
 
@@ -53,14 +54,15 @@ impl AccountStore for PostgresStore {
     fn create_account(&self, account: &NewAccount<'_>) -> Result<Account> {
         let row = self.query_one(
             &format!(
-                "INSERT INTO accounts (email, password_hash, role, banned, created_at) \
-                 VALUES ($1, $2, $3, FALSE, $4) RETURNING {ACCOUNT_COLUMNS}"
+                "INSERT INTO accounts (email, name, password_hash, role, banned, created_at) \
+                 VALUES ($1, $5, $2, $3, FALSE, $4) RETURNING {ACCOUNT_COLUMNS}"
             ),
             &[
                 &account.email.as_str(),
                 &account.password_hash,
                 &account.role.as_str(),
                 &to_unix(Utc::now()),
+                &account.name,
             ],
         )?;
         decode(&row, 0)
@@ -116,6 +118,29 @@ impl AccountStore for PostgresStore {
         )
     }
 
+    fn set_name(&self, id: u64, name: &str) -> Result<()> {
+        self.update_account(id, "UPDATE accounts SET name = $1 WHERE id = $2", &name)
+    }
+
+    fn delete_account(&self, id: u64) -> Result<()> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction().map_err(crate::map_err)?;
+        // Votes and tokens cascade; comments and submissions lose their author (SET NULL).
+        tx.execute(
+            "UPDATE comments SET deleted = TRUE, body = '' WHERE account_id = $1",
+            &[&(id as i64)],
+        )
+        .map_err(crate::map_err)?;
+        let deleted = tx
+            .execute("DELETE FROM accounts WHERE id = $1", &[&(id as i64)])
+            .map_err(crate::map_err)?;
+        tx.commit().map_err(crate::map_err)?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     fn add_token(&self, account_id: u64, token_hash: &str, label: &str) -> Result<ApiToken> {
         let rows = self.query(
             "INSERT INTO api_tokens (account_id, token_hash, label, created_at) \
@@ -135,14 +160,14 @@ impl AccountStore for PostgresStore {
 
     fn account_by_token(&self, token_hash: &str) -> Result<Option<(Account, ApiToken)>> {
         self.query(
-            "SELECT a.id, a.email, a.password_hash, a.role, a.banned, a.created_at, \
+            "SELECT a.id, a.email, a.name, a.password_hash, a.role, a.banned, a.created_at, \
                     t.id, t.account_id, t.label, t.created_at \
              FROM api_tokens t JOIN accounts a ON a.id = t.account_id \
              WHERE t.token_hash = $1",
             &[&token_hash],
         )?
         .first()
-        .map(|row| Ok((decode(row, 0)?, token(row, 6))))
+        .map(|row| Ok((decode(row, 0)?, token(row, 7))))
         .transpose()
     }
 

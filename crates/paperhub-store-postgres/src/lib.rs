@@ -23,6 +23,7 @@ mod accounts;
 mod comments;
 mod migrations;
 mod pool;
+mod submissions;
 mod votes;
 mod watch;
 

@@ -22,6 +22,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_comments",
         include_str!("../migrations/0005_comments.sql"),
     ),
+    (
+        "0006_account_names",
+        include_str!("../migrations/0006_account_names.sql"),
+    ),
+    (
+        "0007_submissions",
+        include_str!("../migrations/0007_submissions.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

@@ -10,10 +10,10 @@ use rusqlite::OptionalExtension;
 
 use crate::SqliteStore;
 
-const ACCOUNT_COLUMNS: &str = "id, email, password_hash, role, banned, created_at";
+const ACCOUNT_COLUMNS: &str = "id, email, name, password_hash, role, banned, created_at";
 
 /// An account row's columns, as read.
-type AccountRow = (i64, String, String, String, bool, i64);
+type AccountRow = (i64, String, String, String, String, bool, i64);
 
 fn account_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
     Ok((
@@ -23,11 +23,12 @@ fn account_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
         row.get(3)?,
         row.get(4)?,
         row.get(5)?,
+        row.get(6)?,
     ))
 }
 
-fn decode((id, email, hash, role, banned, created_at): AccountRow) -> Result<Account> {
-    decode_account(id, &email, hash, &role, banned, created_at)
+fn decode((id, email, name, hash, role, banned, created_at): AccountRow) -> Result<Account> {
+    decode_account(id, &email, name, hash, &role, banned, created_at)
 }
 
 fn token_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ApiToken> {
@@ -58,15 +59,16 @@ impl AccountStore for SqliteStore {
         let now = to_unix(Utc::now());
         let row = self.with_conn(|conn| {
             conn.prepare_cached(&format!(
-                "INSERT INTO accounts (email, password_hash, role, banned, created_at) \
-                 VALUES (?1, ?2, ?3, 0, ?4) RETURNING {ACCOUNT_COLUMNS}"
+                "INSERT INTO accounts (email, name, password_hash, role, banned, created_at) \
+                 VALUES (?1, ?5, ?2, ?3, 0, ?4) RETURNING {ACCOUNT_COLUMNS}"
             ))?
             .query_row(
                 rusqlite::params![
                     account.email.as_str(),
                     account.password_hash,
                     account.role.as_str(),
-                    now
+                    now,
+                    account.name
                 ],
                 account_row,
             )
@@ -131,6 +133,28 @@ impl AccountStore for SqliteStore {
         )
     }
 
+    fn set_name(&self, id: u64, name: &str) -> Result<()> {
+        self.update_account(id, "UPDATE accounts SET name = ?1 WHERE id = ?2", &name)
+    }
+
+    fn delete_account(&self, id: u64) -> Result<()> {
+        let deleted = self.with_conn(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // Votes and tokens cascade; comments and submissions lose their author (SET NULL).
+            tx.prepare_cached("UPDATE comments SET deleted = 1, body = '' WHERE account_id = ?1")?
+                .execute([id as i64])?;
+            let deleted = tx
+                .prepare_cached("DELETE FROM accounts WHERE id = ?1")?
+                .execute([id as i64])?;
+            tx.commit()?;
+            Ok(deleted)
+        })?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     fn add_token(&self, account_id: u64, token_hash: &str, label: &str) -> Result<ApiToken> {
         let now = to_unix(Utc::now());
         self.with_conn(|conn| {
@@ -149,7 +173,7 @@ impl AccountStore for SqliteStore {
     fn account_by_token(&self, token_hash: &str) -> Result<Option<(Account, ApiToken)>> {
         let found = self.with_conn(|conn| {
             conn.prepare_cached(
-                "SELECT a.id, a.email, a.password_hash, a.role, a.banned, a.created_at, \
+                "SELECT a.id, a.email, a.name, a.password_hash, a.role, a.banned, a.created_at, \
                         t.id, t.account_id, t.label, t.created_at \
                  FROM api_tokens t JOIN accounts a ON a.id = t.account_id \
                  WHERE t.token_hash = ?1",
@@ -157,10 +181,10 @@ impl AccountStore for SqliteStore {
             .query_row([token_hash], |row| {
                 let account = account_row(row)?;
                 let token = ApiToken {
-                    id: row.get::<_, i64>(6)? as u64,
-                    account_id: row.get::<_, i64>(7)? as u64,
-                    label: row.get(8)?,
-                    created_at: from_unix(row.get(9)?),
+                    id: row.get::<_, i64>(7)? as u64,
+                    account_id: row.get::<_, i64>(8)? as u64,
+                    label: row.get(9)?,
+                    created_at: from_unix(row.get(10)?),
                 };
                 Ok((account, token))
             })

@@ -6,7 +6,7 @@ use rusqlite::OptionalExtension;
 
 use crate::SqliteStore;
 
-const COLUMNS: &str = "c.id, c.paper_key, c.parent_id, c.account_id, a.email, c.body, \
+const COLUMNS: &str = "c.id, c.paper_key, c.parent_id, c.account_id, a.name, c.body, \
                        c.created_at, c.edited_at, c.hidden, c.deleted";
 
 fn row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Comment> {

@@ -8,6 +8,7 @@
 mod accounts;
 mod comments;
 mod migrations;
+mod submissions;
 mod votes;
 
 use std::path::Path;

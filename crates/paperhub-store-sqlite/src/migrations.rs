@@ -30,6 +30,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_comments",
         include_str!("../migrations/0007_comments.sql"),
     ),
+    (
+        "0008_account_names",
+        include_str!("../migrations/0008_account_names.sql"),
+    ),
+    (
+        "0009_submissions",
+        include_str!("../migrations/0009_submissions.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`.

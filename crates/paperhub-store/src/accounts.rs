@@ -14,8 +14,10 @@ use crate::Result;
 pub struct Account {
     /// Its number, for the store's own references.
     pub id: u64,
-    /// Its login.
+    /// Its login, never shown to others.
     pub email: Email,
+    /// What the hub shows of it (beside its comments and submissions).
+    pub name: String,
     /// The argon2id hash of its password, in the PHC string format.
     pub password_hash: String,
     /// What it may do.
@@ -31,6 +33,8 @@ pub struct Account {
 pub struct NewAccount<'a> {
     /// Its login, unique in the store.
     pub email: &'a Email,
+    /// Its display name.
+    pub name: &'a str,
     /// The argon2id hash of its password.
     pub password_hash: &'a str,
     /// What it may do.
@@ -74,6 +78,15 @@ pub trait AccountStore: Send + Sync {
     /// none.
     fn set_password_hash(&self, id: u64, password_hash: &str) -> Result<()>;
 
+    /// Replaces account `id`'s display name; [`crate::StoreError::NotFound`] when there is
+    /// none.
+    fn set_name(&self, id: u64, name: &str) -> Result<()>;
+
+    /// Deletes account `id` in one transaction: its votes and tokens go, its comments become
+    /// deleted placeholders with no author, its submissions stay with no submitter.
+    /// [`crate::StoreError::NotFound`] when there is none.
+    fn delete_account(&self, id: u64) -> Result<()>;
+
     /// Records a new token of account `account_id` by the SHA-256 of the token (hex).
     fn add_token(&self, account_id: u64, token_hash: &str, label: &str) -> Result<ApiToken>;
 
@@ -101,6 +114,7 @@ pub fn from_unix(seconds: i64) -> DateTime<Utc> {
 pub fn decode_account(
     id: i64,
     email: &str,
+    name: String,
     password_hash: String,
     role: &str,
     banned: bool,
@@ -113,6 +127,7 @@ pub fn decode_account(
     Ok(Account {
         id: id as u64,
         email,
+        name,
         password_hash,
         role,
         banned,

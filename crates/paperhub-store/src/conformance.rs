@@ -62,6 +62,8 @@ pub fn run_all<S: Store + 'static>(fresh: impl Fn() -> S) {
     tokens_are_found_by_their_hash_and_revoked_by_their_owner(&fresh());
     votes_are_one_per_account_and_paper_and_counted_exactly(&fresh());
     comments_keep_their_thread_edits_and_marks(&fresh());
+    submissions_are_one_per_account_and_the_first_is_shown(&fresh());
+    a_deleted_account_leaves_its_submissions_and_takes_its_votes_and_comments(&fresh());
     embeddings_are_kept_per_model_and_redone_when_a_paper_changes(&fresh());
     papers_are_listed_by_day_with_their_neighbouring_days(&fresh());
     a_copy_holds_the_same_papers_vectors_and_values(&fresh(), &fresh());
@@ -559,6 +561,7 @@ fn member(store: &dyn Store, address: &str) -> crate::Account {
     store
         .create_account(&crate::NewAccount {
             email: &email(address),
+            name: address.split('@').next().unwrap_or(address),
             password_hash: "h",
             role: paperhub_core::Role::Member,
         })
@@ -572,14 +575,16 @@ pub fn accounts_are_unique_by_email_and_keep_their_role_and_ban(store: &dyn Stor
     let made = store
         .create_account(&crate::NewAccount {
             email: &ada,
+            name: "Ada",
             password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
             role: Role::Member,
         })
         .expect("an account is made");
-    assert_eq!(made.email, ada);
+    assert_eq!((&made.email, made.name.as_str()), (&ada, "Ada"));
     assert_eq!((made.role, made.banned), (Role::Member, false));
     let again = store.create_account(&crate::NewAccount {
         email: &ada,
+        name: "Ada again",
         password_hash: "other",
         role: Role::Admin,
     });
@@ -591,6 +596,7 @@ pub fn accounts_are_unique_by_email_and_keep_their_role_and_ban(store: &dyn Stor
     let second = store
         .create_account(&crate::NewAccount {
             email: &grace,
+            name: "Grace",
             password_hash: "h",
             role: Role::Admin,
         })
@@ -608,10 +614,16 @@ pub fn accounts_are_unique_by_email_and_keep_their_role_and_ban(store: &dyn Stor
     store.set_role(made.id, Role::Moderator).unwrap();
     store.set_banned(made.id, true).unwrap();
     store.set_password_hash(made.id, "new-hash").unwrap();
+    store.set_name(made.id, "Ada L.").unwrap();
     let changed = store.account(made.id).unwrap().unwrap();
     assert_eq!(
-        (changed.role, changed.banned, changed.password_hash.as_str()),
-        (Role::Moderator, true, "new-hash")
+        (
+            changed.role,
+            changed.banned,
+            changed.password_hash.as_str(),
+            changed.name.as_str()
+        ),
+        (Role::Moderator, true, "new-hash", "Ada L.")
     );
     let ids: Vec<u64> = store.accounts().unwrap().iter().map(|a| a.id).collect();
     assert_eq!(ids, vec![made.id, second.id], "oldest first");
@@ -727,7 +739,11 @@ pub fn comments_keep_their_thread_edits_and_marks(store: &dyn Store) {
     let (yolo, other) = (key("2402.13616"), key("2401.00001"));
     let ada = member(store, "ada@example.org");
     let first = store.add_comment(yolo, ada.id, None, "**Nice**").unwrap();
-    assert_eq!(first.author.as_deref(), Some("ada@example.org"));
+    assert_eq!(
+        first.author.as_deref(),
+        Some("ada"),
+        "the display name, not the email"
+    );
     assert_eq!((first.body.as_str(), first.parent_id), ("**Nice**", None));
     let reply = store
         .add_comment(yolo, ada.id, Some(first.id), "Agreed")
@@ -768,6 +784,97 @@ pub fn comments_keep_their_thread_edits_and_marks(store: &dyn Store) {
     );
     assert!(matches!(
         store.edit_comment(999_999, "x"),
+        Err(crate::StoreError::NotFound)
+    ));
+}
+
+/// Submissions: one per account and paper, the first one shown, unknown papers refused.
+pub fn submissions_are_one_per_account_and_the_first_is_shown(store: &dyn Store) {
+    store
+        .upsert_batch(&[arxiv("2402.13616", "YOLOv9"), arxiv("2401.00001", "Other")])
+        .unwrap();
+    let key = |arxiv_id: &str| {
+        let id = store.find(arxiv_id).unwrap().expect("stored").id;
+        store.key_of(&id).unwrap().unwrap()
+    };
+    let (yolo, other) = (key("2402.13616"), key("2401.00001"));
+    let (ada, grace) = (
+        member(store, "ada@example.org"),
+        member(store, "grace@example.org"),
+    );
+    let first = store.record_submission(yolo, ada.id).unwrap();
+    assert_eq!(
+        (
+            first.paper_key,
+            first.account_id,
+            first.submitter.as_deref()
+        ),
+        (yolo, Some(ada.id), Some("ada"))
+    );
+    let again = store.record_submission(yolo, grace.id).unwrap();
+    assert_eq!(again, first, "the first submitter stays the one shown");
+    assert_eq!(store.record_submission(yolo, ada.id).unwrap(), first);
+    assert_eq!(
+        store.first_submissions(&[other, yolo]).unwrap(),
+        vec![None, Some(first)]
+    );
+    assert!(matches!(
+        store.record_submission(999_999, ada.id),
+        Err(crate::StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.record_submission(other, 999_999),
+        Err(crate::StoreError::NotFound)
+    ));
+    assert_eq!(store.first_submissions(&[other]).unwrap(), vec![None]);
+}
+
+/// Deleting an account: votes, tokens and comments go (comments as placeholders under which
+/// replies stay), submissions stay without a submitter, other accounts are untouched.
+pub fn a_deleted_account_leaves_its_submissions_and_takes_its_votes_and_comments(
+    store: &dyn Store,
+) {
+    store
+        .upsert_batch(&[arxiv("2402.13616", "YOLOv9")])
+        .unwrap();
+    let id = store.find("2402.13616").unwrap().expect("stored").id;
+    let yolo = store.key_of(&id).unwrap().unwrap();
+    let (ada, grace) = (
+        member(store, "ada@example.org"),
+        member(store, "grace@example.org"),
+    );
+    store.record_submission(yolo, ada.id).unwrap();
+    store.set_vote(ada.id, yolo, true).unwrap();
+    store.set_vote(grace.id, yolo, true).unwrap();
+    store.add_token(ada.id, "aa11", "laptop").unwrap();
+    let said = store.add_comment(yolo, ada.id, None, "mine").unwrap();
+    let reply = store
+        .add_comment(yolo, grace.id, Some(said.id), "a reply")
+        .unwrap();
+    store.delete_account(ada.id).unwrap();
+    assert!(store.account(ada.id).unwrap().is_none());
+    assert!(store.account_by_token("aa11").unwrap().is_none());
+    assert_eq!(store.vote_counts(&[id.as_str()]).unwrap(), vec![1]);
+    let gone = store.comment(said.id).unwrap().unwrap();
+    assert_eq!(
+        (
+            gone.account_id,
+            gone.author,
+            gone.deleted,
+            gone.body.as_str()
+        ),
+        (None, None, true, "")
+    );
+    assert_eq!(
+        store.comment(reply.id).unwrap().unwrap().body,
+        "a reply",
+        "replies stay"
+    );
+    let kept = store.first_submissions(&[yolo]).unwrap().remove(0).unwrap();
+    assert_eq!((kept.account_id, kept.submitter), (None, None));
+    assert!(store.account(grace.id).unwrap().is_some());
+    assert!(matches!(
+        store.delete_account(ada.id),
         Err(crate::StoreError::NotFound)
     ));
 }

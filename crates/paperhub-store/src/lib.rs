@@ -2,8 +2,9 @@
 //!
 //! This crate owns the store's traits, split by concern ([`PaperStore`] for papers and their
 //! day listings, [`EmbeddingStore`] for their vectors, [`CheckpointStore`] for harvest
-//! checkpoints, [`AccountStore`] for accounts and their API tokens, [`VoteStore`] for upvotes; comments,
-//! subscriptions and the mail outbox will sit beside them), the rows they return, [`StoreError`], the rule that decides which record is which
+//! checkpoints, [`AccountStore`] for accounts and their API tokens, [`VoteStore`] for upvotes, [`CommentStore`] for comments,
+//! [`SubmissionStore`] for who submitted a paper; subscriptions and the mail outbox will sit
+//! beside them), the rows they return, [`StoreError`], the rule that decides which record is which
 //! paper ([`matching`]), the copy between stores ([`copy`]) and the conformance suite every
 //! backend passes. It chooses no driver: SQLite (the embedded default) lives in
 //! `paperhub-store-sqlite`, PostgreSQL (several nodes on one database) in
@@ -27,6 +28,7 @@ mod embeddings;
 mod error;
 pub mod matching;
 mod papers;
+mod submissions;
 mod votes;
 
 pub use accounts::{
@@ -38,11 +40,18 @@ pub use comments::{Comment, CommentStore};
 pub use embeddings::{EmbeddingStore, StoredEmbedding};
 pub use error::{check_schema_version, Result, StoreError};
 pub use papers::{BatchResult, PaperStore, StoreStats, StoredPaper, UpsertOutcome};
+pub use submissions::{Submission, SubmissionStore};
 pub use votes::VoteStore;
 
 /// A whole store: every concern, from one database.
 pub trait Store:
-    PaperStore + EmbeddingStore + CheckpointStore + AccountStore + VoteStore + CommentStore
+    PaperStore
+    + EmbeddingStore
+    + CheckpointStore
+    + AccountStore
+    + VoteStore
+    + CommentStore
+    + SubmissionStore
 {
     /// Which backend this is, for logs and `paperhub stats` (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;

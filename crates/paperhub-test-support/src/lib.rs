@@ -1,11 +1,16 @@
 //! What the tests of every crate share, in one place: where the shared sample data lies, where
-//! the real embedding model is installed, and a fresh PostgreSQL schema per test.
+//! the real embedding model is installed, a fresh PostgreSQL schema per test, and a loopback
+//! arXiv API replaying recorded answers ([`ArxivReplay`]).
 //!
 //! PostgreSQL tests use `PAPERHUB_TEST_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/test`, the server this project's machines start). Each
 //! test gets a schema of its own, dropped when the test ends. Without a server a test is
 //! skipped with a line saying so, except under CI (`CI` set), where it fails: CI must never
 //! pass by skipping the PostgreSQL backend.
+
+mod arxiv;
+
+pub use arxiv::ArxivReplay;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -41,6 +41,8 @@ pub enum ErrorCode {
     Forbidden,
     /// The database cannot be reached now; try again.
     Unavailable,
+    /// A service the hub asked (the arXiv API) failed, was too slow or answered garbage.
+    UpstreamFailed,
     /// The server failed.
     Internal,
 }
@@ -71,6 +73,7 @@ impl ErrorCode {
             ErrorCode::Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED),
             ErrorCode::Forbidden => ("forbidden", StatusCode::FORBIDDEN),
             ErrorCode::Unavailable => ("unavailable", StatusCode::SERVICE_UNAVAILABLE),
+            ErrorCode::UpstreamFailed => ("upstream_failed", StatusCode::BAD_GATEWAY),
             ErrorCode::Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
@@ -136,6 +139,12 @@ impl From<HubError> for ApiError {
             HubError::NotFound(message) => ApiError::new(ErrorCode::NotFound, message),
             HubError::Unauthorized(message) => ApiError::new(ErrorCode::Unauthorized, message),
             HubError::Forbidden(message) => ApiError::new(ErrorCode::Forbidden, message),
+            // The arXiv API's address is the operator's setting, not a secret: the member is
+            // told what failed, and that nothing was stored.
+            HubError::Upstream(message) => ApiError::new(
+                ErrorCode::UpstreamFailed,
+                format!("{message}; nothing was stored, try again later"),
+            ),
             // The cause (the database's address) is logged, not shown.
             error @ HubError::Unavailable(_) => {
                 tracing::error!(error = %error, "the database is unavailable");

@@ -126,7 +126,9 @@ impl Context {
     /// benchmarks keep a handle on it, to time the index alone).
     pub fn open_hub_over(&self, index: Arc<TantivyIndex>) -> anyhow::Result<Hub> {
         let store = self.open_store()?;
-        let hub = Hub::new(store, index).with_trending(self.settings.trending.rules()?);
+        let hub = Hub::new(store, index)
+            .with_trending(self.settings.trending.rules()?)
+            .with_submissions(self.settings.submission_rules()?);
         let progress = Progress::new(self.quiet, "catching the index up with the store");
         let repaired = hub
             .catch_up(|done, total| progress.records(done, Some(total)))

@@ -31,6 +31,10 @@ pub struct Settings {
     pub embed: EmbedSettings,
     /// The trending formula.
     pub trending: TrendingSettings,
+    /// The arXiv API that submissions are looked up in.
+    pub arxiv: ArxivSettings,
+    /// Which papers members may submit.
+    pub submissions: SubmissionSettings,
     /// The HTTP server.
     pub server: ServerSettings,
 }
@@ -44,6 +48,8 @@ impl Default for Settings {
             search: SearchSettings::default(),
             embed: EmbedSettings::default(),
             trending: TrendingSettings::default(),
+            arxiv: ArxivSettings::default(),
+            submissions: SubmissionSettings::default(),
             server: ServerSettings::default(),
         }
     }
@@ -161,6 +167,61 @@ impl TrendingSettings {
     }
 }
 
+/// `[arxiv]`: the arXiv API that submitted papers are looked up in, and only there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArxivSettings {
+    /// The API's base URL; the hub asks it `?id_list=ID`.
+    pub api_url: String,
+    /// Longest an answer may take, in seconds, before the member is told it failed.
+    pub timeout_secs: u64,
+}
+
+impl Default for ArxivSettings {
+    fn default() -> Self {
+        Self {
+            api_url: paperhub_ingest::arxiv_api::ARXIV_API_URL.into(),
+            timeout_secs: 10,
+        }
+    }
+}
+
+/// `[submissions]`: which papers members may submit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubmissionSettings {
+    /// Only papers first published at most this many days ago; 0: any age.
+    pub max_age_days: u32,
+}
+
+impl Default for SubmissionSettings {
+    fn default() -> Self {
+        Self {
+            max_age_days: paperhub_app::DEFAULT_MAX_AGE_DAYS,
+        }
+    }
+}
+
+impl Settings {
+    /// The submission rules these settings give, checked.
+    pub fn submission_rules(&self) -> anyhow::Result<paperhub_app::SubmissionRules> {
+        let url = self.arxiv.api_url.trim();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            anyhow::bail!("arxiv.api_url `{url}` must start with http:// or https://");
+        }
+        if self.arxiv.timeout_secs == 0 {
+            anyhow::bail!("arxiv.timeout_secs must be at least 1");
+        }
+        Ok(paperhub_app::SubmissionRules {
+            api: paperhub_ingest::arxiv_api::ArxivApi::new(
+                url,
+                std::time::Duration::from_secs(self.arxiv.timeout_secs),
+            ),
+            max_age_days: self.submissions.max_age_days,
+        })
+    }
+}
+
 /// Settings given as command-line flags; `None` when the flag was not given.
 #[derive(Debug, Default, Serialize)]
 pub struct Flags {
@@ -179,7 +240,16 @@ pub struct Flags {
 }
 
 /// The sections of the settings, each read from `PAPERHUB_<SECTION>__<KEY>`.
-const SECTIONS: &[&str] = &["database", "search", "embed", "trending", "server"];
+const SECTIONS: &[&str] = &[
+    "database",
+    "search",
+    "embed",
+    "trending",
+    "arxiv",
+    "submissions",
+    "limits",
+    "server",
+];
 
 /// Environment variables read as settings: `PAPERHUB_DATA_DIR`, `PAPERHUB_MODEL_DIR`,
 /// `PAPERHUB_DATABASE_URL` and `PAPERHUB_<SECTION>__<KEY>`. Other `PAPERHUB_…` variables

@@ -1,5 +1,7 @@
 //! The hub's rules across store and index, on the real SQLite store and tantivy index.
 
+mod submissions;
+
 use std::sync::{Arc, Mutex};
 
 use paperhub_app::{HarvestPlan, Hub, HubError, NoObserver, SearchMode, SearchRequest, SimilarBy};
@@ -841,6 +843,7 @@ fn trending_ranks_by_recent_votes_over_age_and_says_why() {
             p.store
                 .create_account(&paperhub_store::NewAccount {
                     email: &paperhub_core::Email::parse(&format!("m{n}@example.org")).unwrap(),
+                    name: "member",
                     password_hash: "h",
                     role: paperhub_core::Role::Member,
                 })

@@ -41,6 +41,9 @@ pub fn parse_feed(xml: &[u8], origin: &str) -> Result<AtomFeed, RecordError> {
     })
 }
 
+/// How the reason of an error feed's record begins; the rest is arXiv's message.
+pub(crate) const API_ERROR: &str = "arXiv API error: ";
+
 fn captured(name: &str) -> bool {
     matches!(name, "entry" | "totalResults" | "startIndex")
 }
@@ -157,7 +160,7 @@ fn entry_to_paper(entry: &Node, origin: &str, location: &str) -> Result<PaperMet
         return Err(RecordError::new(
             origin,
             location,
-            format!("arXiv API error: {message}"),
+            format!("{API_ERROR}{message}"),
         ));
     }
     let arxiv_id = ArxivId::parse(id_text).ok();

@@ -6,6 +6,7 @@ mod comments;
 mod papers;
 mod search;
 mod stats;
+mod submissions;
 mod trending;
 mod types;
 mod votes;
@@ -59,6 +60,12 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(search::search_papers))
         .routes(routes!(stats::get_stats))
         .routes(routes!(accounts::create_account))
+        .routes(routes!(
+            accounts::get_account,
+            accounts::update_account,
+            accounts::delete_account
+        ))
+        .routes(routes!(submissions::submit_paper))
         .routes(routes!(trending::get_trending))
         .routes(routes!(comments::list_comments, comments::create_comment))
         .routes(routes!(comments::edit_comment, comments::delete_comment))

@@ -81,9 +81,7 @@ pub async fn list_papers(
     )
     .await?;
     let ids: Vec<paperhub_core::PaperId> = listing.papers.iter().map(|p| p.id.clone()).collect();
-    let votes = state
-        .hub(move |hub| hub.vote_counts(&ids.iter().collect::<Vec<_>>()))
-        .await?;
+    let community = super::types::community(&state, ids).await?;
     let shown = offset + listing.papers.len();
     Ok(Json(ListPapersResponse {
         span: listing.range.map(|r| r.to_string()),
@@ -94,11 +92,8 @@ pub async fn list_papers(
         papers: listing
             .papers
             .iter()
-            .zip(votes)
-            .map(|(paper, votes)| PaperResponse {
-                votes,
-                ..PaperResponse::from(paper)
-            })
+            .zip(community)
+            .map(|(paper, community)| PaperResponse::from(paper).with_community(community))
             .collect(),
         total: listing.total,
         limit,
@@ -123,17 +118,9 @@ pub async fn get_paper(
     Path(id): Path<String>,
 ) -> Result<Json<PaperResponse>, ApiError> {
     let paper = find(&state, id).await?;
-    let mut response = PaperResponse::from(&paper);
-    let (votes, comments) = state
-        .hub(move |hub| {
-            Ok((
-                hub.vote_counts(&[&paper.id])?,
-                hub.comment_counts(&[&paper.id])?,
-            ))
-        })
-        .await?;
-    response.votes = votes.first().copied().unwrap_or(0);
-    response.comment_count = comments.first().copied().unwrap_or(0);
+    let community = super::types::community(&state, vec![paper.id.clone()]).await?;
+    let response = PaperResponse::from(&paper)
+        .with_community(community.into_iter().next().unwrap_or_default());
     Ok(Json(response))
 }
 
@@ -194,6 +181,6 @@ pub async fn similar_papers(
         id: paper.id.to_string(),
         title: paper.meta.title.clone(),
         method: similar.by,
-        results: similar.hits.iter().map(SearchResult::from).collect(),
+        results: SearchResult::of_hits(&state, &similar.hits).await?,
     }))
 }

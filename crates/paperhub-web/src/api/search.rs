@@ -82,7 +82,7 @@ pub async fn search_papers(
         next_offset: results
             .has_more
             .then_some(results.offset + results.hits.len()),
-        results: results.hits.iter().map(SearchResult::from).collect(),
+        results: SearchResult::of_hits(&state, &results.hits).await?,
         limit: results.limit,
         offset: results.offset,
     }))

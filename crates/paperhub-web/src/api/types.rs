@@ -1,7 +1,7 @@
 //! What the API returns.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use paperhub_app::SearchHit;
+use paperhub_app::{Community, SearchHit};
 use paperhub_core::Paper;
 use paperhub_search::Snippet;
 use serde::Serialize;
@@ -47,6 +47,18 @@ pub struct PaperResponse {
     pub votes: u64,
     /// How many comments the community wrote on it (shown ones); `comments` is the authors'.
     pub comment_count: u64,
+    /// The display name of the member who submitted it (`null`: it came by ingest).
+    pub submitted_by: Option<String>,
+}
+
+impl PaperResponse {
+    /// The same paper with what the community did with it.
+    pub fn with_community(mut self, community: Community) -> Self {
+        self.votes = community.votes;
+        self.comment_count = community.comments;
+        self.submitted_by = community.submitted_by;
+        self
+    }
 }
 
 /// Links of a paper; only absolute http(s) URLs are ever given.
@@ -96,6 +108,7 @@ impl From<&Paper> for PaperResponse {
             // Filled in by the handlers, which count them in one query per page.
             votes: 0,
             comment_count: 0,
+            submitted_by: None,
         }
     }
 }
@@ -163,6 +176,46 @@ pub struct SearchResult {
     pub snippet: Option<Vec<SnippetPart>>,
     /// The hub's page for it (a path).
     pub url: String,
+    /// Its upvotes.
+    pub votes: u64,
+    /// How many comments the community wrote on it.
+    pub comment_count: u64,
+    /// The display name of the member who submitted it (`null`: it came by ingest).
+    pub submitted_by: Option<String>,
+}
+
+impl SearchResult {
+    /// The same result with what the community did with its paper.
+    pub fn with_community(mut self, community: Community) -> Self {
+        self.votes = community.votes;
+        self.comment_count = community.comments;
+        self.submitted_by = community.submitted_by;
+        self
+    }
+
+    /// The results of `hits`, each with its paper's votes, comments and submitter.
+    pub async fn of_hits(
+        state: &crate::state::AppState,
+        hits: &[SearchHit],
+    ) -> Result<Vec<SearchResult>, crate::error::ApiError> {
+        let ids: Vec<paperhub_core::PaperId> = hits.iter().map(|h| h.paper.id.clone()).collect();
+        let community = community(state, ids).await?;
+        Ok(hits
+            .iter()
+            .zip(community)
+            .map(|(hit, c)| SearchResult::from(hit).with_community(c))
+            .collect())
+    }
+}
+
+/// What the community did with each of these papers, in one call to the hub.
+pub async fn community(
+    state: &crate::state::AppState,
+    ids: Vec<paperhub_core::PaperId>,
+) -> Result<Vec<Community>, crate::error::ApiError> {
+    state
+        .hub(move |hub| hub.community(&ids.iter().collect::<Vec<_>>()))
+        .await
 }
 
 impl From<&SearchHit> for SearchResult {
@@ -179,6 +232,9 @@ impl From<&SearchHit> for SearchResult {
             score: hit.score,
             snippet: hit.snippet.as_ref().map(snippet_parts),
             url: paper_path(hit.paper.id.as_str()),
+            votes: 0,
+            comment_count: 0,
+            submitted_by: None,
         }
     }
 }

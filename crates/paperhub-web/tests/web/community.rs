@@ -185,6 +185,7 @@ async fn a_thousand_members_voting_at_once_make_exactly_a_thousand_votes() {
             let account = store
                 .create_account(&paperhub_store::NewAccount {
                     email: &email,
+                    name: "member",
                     password_hash: "not a password",
                     role: paperhub_core::Role::Member,
                 })

@@ -61,9 +61,18 @@ impl TestApp {
 
     /// The seeded hub plus `extra` papers, with `model`.
     pub async fn spawn(model: Model, extra: Vec<PaperMeta>) -> Self {
+        Self::spawn_with(model, extra, |_| {}).await
+    }
+
+    /// [`TestApp::spawn`] with settings changed by `configure` (as a configuration file would).
+    pub async fn spawn_with(
+        model: Model,
+        extra: Vec<PaperMeta>,
+        configure: impl FnOnce(&mut Settings) + Send + 'static,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().to_owned();
-        let hub = tokio::task::spawn_blocking(move || build_hub(&data, model, extra))
+        let hub = tokio::task::spawn_blocking(move || build_hub(&data, model, extra, configure))
             .await
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -146,12 +155,18 @@ impl TestApp {
 
 /// The hub of a data directory, opened through the app's one assembly (as `paperhub serve`
 /// opens it), with the embedder `model` asks for.
-fn build_hub(data: &std::path::Path, model: Model, extra: Vec<PaperMeta>) -> Hub {
-    let settings = Settings {
+fn build_hub(
+    data: &std::path::Path,
+    model: Model,
+    extra: Vec<PaperMeta>,
+    configure: impl FnOnce(&mut Settings),
+) -> Hub {
+    let mut settings = Settings {
         data_dir: data.to_owned(),
         model_dir: Some(paperhub_test_support::model_dir()),
         ..Settings::default()
     };
+    configure(&mut settings);
     let ctx = Context::new(settings, true);
     let hub = match model {
         Model::None => ctx.open_hub().unwrap(),

@@ -9,3 +9,4 @@ mod helpers;
 mod operations;
 mod pages;
 mod security;
+mod submissions;

@@ -32,6 +32,10 @@ enum UserCommand {
         /// to guess); without it a random password is made and printed once.
         #[arg(long)]
         password_stdin: bool,
+        /// The name shown beside its comments and submissions (default: the email's part
+        /// before `@`).
+        #[arg(long)]
+        name: Option<String>,
     },
     /// Print a new API token for an account (the last line printed is the token).
     Token {
@@ -86,8 +90,9 @@ fn parse_role(text: &str) -> Result<Role, String> {
 /// One line about an account.
 fn line(account: &Account) -> String {
     format!(
-        "{}  {}{}  since {}",
+        "{}  {:?}  {}{}  since {}",
         account.email,
+        account.name,
         account.role,
         if account.banned { "  banned" } else { "" },
         account.created_at.format("%Y-%m-%d")
@@ -112,6 +117,7 @@ pub fn run(ctx: &Context, args: UserArgs) -> anyhow::Result<ExitCode> {
             email,
             role,
             password_stdin,
+            name,
         } => {
             let (password, made) = if password_stdin {
                 let stdin = std::io::stdin();
@@ -127,7 +133,7 @@ pub fn run(ctx: &Context, args: UserArgs) -> anyhow::Result<ExitCode> {
             } else {
                 (random_password(), true)
             };
-            let account = accounts.add_account(&email, &password, role)?;
+            let account = accounts.add_account(&email, &password, role, name.as_deref())?;
             println!("added {}", line(&account));
             if made {
                 println!("password (shown once): {password}");
@@ -165,6 +171,7 @@ pub fn run(ctx: &Context, args: UserArgs) -> anyhow::Result<ExitCode> {
                     .map(|a| {
                         json!({
                             "email": a.email,
+                            "name": a.name,
                             "role": a.role,
                             "banned": a.banned,
                             "created_at": a.created_at,

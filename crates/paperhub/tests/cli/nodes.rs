@@ -256,6 +256,7 @@ fn a_thousand_members_voting_through_two_nodes_of_one_postgres_count_exactly_a_t
             let account = store
                 .create_account(&paperhub_store::NewAccount {
                     email: &email,
+                    name: "member",
                     password_hash: "not a password",
                     role: paperhub_core::Role::Member,
                 })
