@@ -90,11 +90,11 @@ fn parse_role(text: &str) -> Result<Role, String> {
 /// One line about an account.
 fn line(account: &Account) -> String {
     format!(
-        "{}  {:?}  {}{}  since {}",
+        "{}  {}{}  {:?}  since {}",
         account.email,
-        account.name,
         account.role,
         if account.banned { "  banned" } else { "" },
+        account.name,
         account.created_at.format("%Y-%m-%d")
     )
 }
