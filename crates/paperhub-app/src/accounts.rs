@@ -122,10 +122,24 @@ pub fn token_hash(token: &str) -> String {
 
 /// A fresh token: the prefix and 32 random bytes in hex.
 fn new_token() -> String {
+    format!("{TOKEN_PREFIX}{}", random_hex())
+}
+
+/// 32 random bytes from the operating system's generator, in hex.
+fn random_hex() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{TOKEN_PREFIX}{hex}")
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A web session's secret (the cookie's value) starts with this.
+pub const SESSION_PREFIX: &str = "ps_";
+
+/// A hash that no password matches, checked when an email has no account so that a log-in
+/// takes as long for an unknown email as for a wrong password.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password(&random_hex()).unwrap_or_default())
 }
 
 /// An email as a request gives it.
@@ -204,13 +218,65 @@ impl Accounts {
     /// The account of `email` when `password` is its password (and `None` otherwise, the
     /// same answer for a wrong password and an unknown email).
     pub fn sign_in(&self, email_text: &str, password: &str) -> Result<Option<Account>> {
-        let Ok(email) = Email::parse(email_text) else {
-            return Ok(None);
+        let account = match Email::parse(email_text) {
+            Ok(email) => self.store.account_by_email(&email)?,
+            Err(_) => None,
         };
+        let hash = account
+            .as_ref()
+            .map_or(decoy_hash(), |a| a.password_hash.as_str());
+        let matches = verify_password(password, hash);
+        Ok(account.filter(|_| matches))
+    }
+
+    /// Starts a web session for `account`, for `lifetime`: returns its secret (the cookie's
+    /// value, a fresh one at every log-in), of which the store keeps only the SHA-256.
+    pub fn start_session(&self, account: &Account, lifetime: chrono::Duration) -> Result<String> {
+        let secret = format!("{SESSION_PREFIX}{}", random_hex());
+        self.store.create_session(
+            &token_hash(&secret),
+            account.id,
+            chrono::Utc::now() + lifetime,
+        )?;
+        Ok(secret)
+    }
+
+    /// The account a session's secret signs in, if the session is the hub's and not expired.
+    pub fn account_for_session(&self, secret: &str) -> Result<Option<Account>> {
+        if !secret.starts_with(SESSION_PREFIX) {
+            return Ok(None);
+        }
         Ok(self
             .store
-            .account_by_email(&email)?
-            .filter(|account| verify_password(password, &account.password_hash)))
+            .account_by_session(&token_hash(secret), chrono::Utc::now())?)
+    }
+
+    /// Ends the session of `secret` (log out).
+    pub fn end_session(&self, secret: &str) -> Result<()> {
+        self.store.end_session(&token_hash(secret))?;
+        Ok(())
+    }
+
+    /// Ends every web session of `account` (log out everywhere); how many there were. Its API
+    /// tokens stay: they are listed and revoked one by one.
+    pub fn end_sessions(&self, account: &Account) -> Result<u64> {
+        Ok(self.store.end_sessions(account.id)?)
+    }
+
+    /// Changes `account`'s password when `current` is its password now and `new` keeps the
+    /// rules; every web session of the account ends (the caller starts a new one for the
+    /// member who changed it). A wrong current password is [`HubError::Forbidden`].
+    pub fn change_password(&self, account: &Account, current: &str, new: &str) -> Result<()> {
+        if !verify_password(current, &account.password_hash) {
+            return Err(HubError::Forbidden(
+                "the current password is not this account's: nothing was changed".into(),
+            ));
+        }
+        check_password(new, &account.email)?;
+        self.store
+            .set_password_hash(account.id, &hash_password(new)?)?;
+        self.store.end_sessions(account.id)?;
+        Ok(())
     }
 
     /// Renames `account` (see [`display_name`]).

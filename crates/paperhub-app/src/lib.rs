@@ -30,7 +30,7 @@ use serde::Serialize;
 
 pub use accounts::{
     check_password, display_name, hash_password, token_hash, verify_password, Accounts,
-    MAX_NAME_CHARS, MIN_PASSWORD_CHARS, MIN_PASSWORD_SCORE, TOKEN_PREFIX,
+    MAX_NAME_CHARS, MIN_PASSWORD_CHARS, MIN_PASSWORD_SCORE, SESSION_PREFIX, TOKEN_PREFIX,
 };
 pub use comments::{CommentView, MAX_COMMENT_CHARS};
 pub use days::{DayPage, DayRange};

@@ -1,6 +1,6 @@
 //! Accounts and API tokens in PostgreSQL.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use paperhub_core::{Email, Role};
 use paperhub_store::{
     decode_account, from_unix, to_unix, Account, AccountStore, ApiToken, NewAccount, Result,
@@ -192,5 +192,74 @@ impl AccountStore for PostgresStore {
             )
             .map_err(crate::map_err)?;
         Ok(removed > 0)
+    }
+
+    fn create_session(
+        &self,
+        session_hash: &str,
+        account_id: u64,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let now = to_unix(Utc::now());
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction().map_err(crate::map_err)?;
+        tx.execute(
+            "DELETE FROM sessions WHERE account_id = $1 AND expires_at <= $2",
+            &[&(account_id as i64), &now],
+        )
+        .map_err(crate::map_err)?;
+        let made = tx
+            .execute(
+                "INSERT INTO sessions (session_hash, account_id, created_at, expires_at) \
+                 SELECT $1, id, $3, $4 FROM accounts WHERE id = $2",
+                &[
+                    &session_hash,
+                    &(account_id as i64),
+                    &now,
+                    &to_unix(expires_at),
+                ],
+            )
+            .map_err(crate::map_err)?;
+        tx.commit().map_err(crate::map_err)?;
+        if made == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    fn account_by_session(
+        &self,
+        session_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Account>> {
+        self.query(
+            "SELECT a.id, a.email, a.name, a.password_hash, a.role, a.banned, a.created_at \
+             FROM sessions s JOIN accounts a ON a.id = s.account_id \
+             WHERE s.session_hash = $1 AND s.expires_at > $2",
+            &[&session_hash, &to_unix(now)],
+        )?
+        .first()
+        .map(|row| decode(row, 0))
+        .transpose()
+    }
+
+    fn end_session(&self, session_hash: &str) -> Result<bool> {
+        let mut conn = self.conn()?;
+        let removed = conn
+            .execute(
+                "DELETE FROM sessions WHERE session_hash = $1",
+                &[&session_hash],
+            )
+            .map_err(crate::map_err)?;
+        Ok(removed > 0)
+    }
+
+    fn end_sessions(&self, account_id: u64) -> Result<u64> {
+        let mut conn = self.conn()?;
+        conn.execute(
+            "DELETE FROM sessions WHERE account_id = $1",
+            &[&(account_id as i64)],
+        )
+        .map_err(crate::map_err)
     }
 }

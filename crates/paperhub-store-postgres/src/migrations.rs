@@ -30,6 +30,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_submissions",
         include_str!("../migrations/0007_submissions.sql"),
     ),
+    (
+        "0008_sessions",
+        include_str!("../migrations/0008_sessions.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

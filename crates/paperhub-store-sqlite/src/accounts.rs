@@ -1,6 +1,6 @@
 //! Accounts and API tokens in SQLite.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use paperhub_core::{Email, Role};
 use paperhub_store::{
     decode_account, from_unix, to_unix, Account, AccountStore, ApiToken, NewAccount, Result,
@@ -212,5 +212,69 @@ impl AccountStore for SqliteStore {
                 .execute([token_id as i64, account_id as i64])
         })?;
         Ok(removed > 0)
+    }
+
+    fn create_session(
+        &self,
+        session_hash: &str,
+        account_id: u64,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let now = to_unix(Utc::now());
+        let made = self.with_conn(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.prepare_cached("DELETE FROM sessions WHERE account_id = ?1 AND expires_at <= ?2")?
+                .execute(rusqlite::params![account_id as i64, now])?;
+            let made = tx
+                .prepare_cached(
+                    "INSERT INTO sessions (session_hash, account_id, created_at, expires_at) \
+                     SELECT ?1, id, ?3, ?4 FROM accounts WHERE id = ?2",
+                )?
+                .execute(rusqlite::params![
+                    session_hash,
+                    account_id as i64,
+                    now,
+                    to_unix(expires_at)
+                ])?;
+            tx.commit()?;
+            Ok(made)
+        })?;
+        if made == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    fn account_by_session(
+        &self,
+        session_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Account>> {
+        let found = self.with_conn(|conn| {
+            conn.prepare_cached(
+                "SELECT a.id, a.email, a.name, a.password_hash, a.role, a.banned, a.created_at \
+                 FROM sessions s JOIN accounts a ON a.id = s.account_id \
+                 WHERE s.session_hash = ?1 AND s.expires_at > ?2",
+            )?
+            .query_row(rusqlite::params![session_hash, to_unix(now)], account_row)
+            .optional()
+        })?;
+        found.map(decode).transpose()
+    }
+
+    fn end_session(&self, session_hash: &str) -> Result<bool> {
+        let removed = self.with_conn(|conn| {
+            conn.prepare_cached("DELETE FROM sessions WHERE session_hash = ?1")?
+                .execute([session_hash])
+        })?;
+        Ok(removed > 0)
+    }
+
+    fn end_sessions(&self, account_id: u64) -> Result<u64> {
+        let removed = self.with_conn(|conn| {
+            conn.prepare_cached("DELETE FROM sessions WHERE account_id = ?1")?
+                .execute([account_id as i64])
+        })?;
+        Ok(removed as u64)
     }
 }

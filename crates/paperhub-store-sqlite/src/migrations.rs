@@ -38,6 +38,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_submissions",
         include_str!("../migrations/0009_submissions.sql"),
     ),
+    (
+        "0010_sessions",
+        include_str!("../migrations/0010_sessions.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`.

@@ -98,6 +98,27 @@ pub trait AccountStore: Send + Sync {
 
     /// Revokes token `token_id` of account `account_id`; whether there was one.
     fn revoke_token(&self, account_id: u64, token_id: u64) -> Result<bool>;
+
+    /// Starts a web session: `session_hash` (the SHA-256 of the cookie's secret) signs in
+    /// account `account_id` until `expires_at`. Expired sessions of the account are dropped on
+    /// the way. [`crate::StoreError::NotFound`] when there is no such account.
+    fn create_session(
+        &self,
+        session_hash: &str,
+        account_id: u64,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// The account a session signs in, if the session exists and has not expired at `now`.
+    fn account_by_session(&self, session_hash: &str, now: DateTime<Utc>)
+        -> Result<Option<Account>>;
+
+    /// Ends one session; whether it existed.
+    fn end_session(&self, session_hash: &str) -> Result<bool>;
+
+    /// Ends every session of account `account_id` (log out everywhere, a changed password);
+    /// how many there were.
+    fn end_sessions(&self, account_id: u64) -> Result<u64>;
 }
 
 /// A time as the stores keep it: whole seconds since 1970.

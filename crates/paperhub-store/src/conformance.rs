@@ -60,6 +60,7 @@ pub fn run_all<S: Store + 'static>(fresh: impl Fn() -> S) {
     stats_count_papers_days_and_formats(&fresh());
     accounts_are_unique_by_email_and_keep_their_role_and_ban(&fresh());
     tokens_are_found_by_their_hash_and_revoked_by_their_owner(&fresh());
+    sessions_expire_and_end_one_by_one_or_all_at_once(&fresh());
     votes_are_one_per_account_and_paper_and_counted_exactly(&fresh());
     comments_keep_their_thread_edits_and_marks(&fresh());
     submissions_are_one_per_account_and_the_first_is_shown(&fresh());
@@ -665,6 +666,50 @@ pub fn tokens_are_found_by_their_hash_and_revoked_by_their_owner(store: &dyn Sto
     assert!(store.revoke_token(ada.id, token.id).unwrap());
     assert!(store.account_by_token("aa11").unwrap().is_none());
     assert!(store.tokens(ada.id).unwrap().is_empty());
+}
+
+/// Web sessions: found by their hash until they expire, ended one by one or all at once, and
+/// gone with their account.
+pub fn sessions_expire_and_end_one_by_one_or_all_at_once(store: &dyn Store) {
+    let (ada, grace) = (
+        member(store, "ada@example.org"),
+        member(store, "grace@example.org"),
+    );
+    let now = chrono::Utc::now();
+    let later = now + chrono::Duration::hours(1);
+    store.create_session("s1", ada.id, later).unwrap();
+    store.create_session("s2", ada.id, later).unwrap();
+    store.create_session("g1", grace.id, later).unwrap();
+    store
+        .create_session("old", ada.id, now - chrono::Duration::seconds(5))
+        .unwrap();
+    assert_eq!(
+        store.account_by_session("s1", now).unwrap().unwrap().id,
+        ada.id
+    );
+    assert!(
+        store.account_by_session("old", now).unwrap().is_none(),
+        "expired"
+    );
+    assert!(
+        store.account_by_session("s1", later).unwrap().is_none(),
+        "a session is over at its expiry"
+    );
+    assert!(store.account_by_session("nope", now).unwrap().is_none());
+    assert!(matches!(
+        store.create_session("x", 999_999, later),
+        Err(crate::StoreError::NotFound)
+    ));
+    assert!(store.end_session("s1").unwrap());
+    assert!(!store.end_session("s1").unwrap(), "already ended");
+    assert!(store.account_by_session("s1", now).unwrap().is_none());
+    assert!(store.account_by_session("s2", now).unwrap().is_some());
+    // s2 and the expired one; grace's stays.
+    assert_eq!(store.end_sessions(ada.id).unwrap(), 2);
+    assert!(store.account_by_session("s2", now).unwrap().is_none());
+    assert!(store.account_by_session("g1", now).unwrap().is_some());
+    store.delete_account(grace.id).unwrap();
+    assert!(store.account_by_session("g1", now).unwrap().is_none());
 }
 
 /// Votes: one per account and paper, idempotent both ways, counted by paper id.
