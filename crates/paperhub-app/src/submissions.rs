@@ -49,6 +49,12 @@ impl Hub {
         self
     }
 
+    /// The oldest paper, in days since first publication, that members may submit (0: any
+    /// age); `None` when this hub takes no submissions.
+    pub fn submission_max_age_days(&self) -> Option<u32> {
+        self.submissions.as_ref().map(|rules| rules.max_age_days)
+    }
+
     /// `account` submits the paper named by `input` (an arXiv id or arXiv URL).
     ///
     /// Errors: a banned account is [`HubError::Forbidden`]; input that is no arXiv id, a paper

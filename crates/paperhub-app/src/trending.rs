@@ -189,4 +189,26 @@ impl Hub {
         ranked.truncate(limit);
         Ok(ranked)
     }
+
+    /// Where the paper `paper_id` ranks in each period's trending list as of `now` (1 is the
+    /// top; only the periods where it is among the first [`crate::MAX_LIMIT`]), with the
+    /// numbers of its score: the "why trending" of its page.
+    pub fn why_trending(
+        &self,
+        paper_id: &paperhub_core::PaperId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(Period, usize, TrendingPaper)>> {
+        let mut found = Vec::new();
+        for period in Period::ALL {
+            let ranked = self.trending(period, crate::MAX_LIMIT, now)?;
+            if let Some((at, paper)) = ranked
+                .into_iter()
+                .enumerate()
+                .find(|(_, t)| &t.paper.id == paper_id)
+            {
+                found.push((period, at + 1, paper));
+            }
+        }
+        Ok(found)
+    }
 }

@@ -42,6 +42,19 @@ impl Hub {
         })
     }
 
+    /// Whether `account`'s vote is on the paper `paper_id`.
+    pub fn has_voted(&self, account: &Account, paper_id: &PaperId) -> Result<bool> {
+        let Some(key) = self.store.key_of(paper_id)? else {
+            return Ok(false);
+        };
+        Ok(self
+            .store
+            .voted(account.id, &[key])?
+            .first()
+            .copied()
+            .unwrap_or(false))
+    }
+
     /// The votes of each paper, in order.
     pub fn vote_counts(&self, papers: &[&PaperId]) -> Result<Vec<u64>> {
         let ids: Vec<&str> = papers.iter().map(|id| id.as_str()).collect();

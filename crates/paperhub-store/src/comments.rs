@@ -15,7 +15,7 @@ pub struct Comment {
     pub parent_id: Option<u64>,
     /// Its author's account (`None` once the account is deleted).
     pub account_id: Option<u64>,
-    /// Its author's email, for display (`None` once the account is deleted).
+    /// Its author's display name (`None` once the account is deleted).
     pub author: Option<String>,
     /// Markdown, as written.
     pub body: String,

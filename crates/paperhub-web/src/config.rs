@@ -7,6 +7,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
+pub use crate::limits::LimitSettings;
+
 /// How request logs are written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -35,6 +37,8 @@ pub struct ServerSettings {
     pub log_format: LogFormat,
     /// Searches run at once; more wait their turn. 0: [`SEARCHES_PER_CORE`] per core.
     pub search_concurrency: usize,
+    /// Days a web session lasts after log-in.
+    pub session_days: u32,
 }
 
 /// Searches run at once per core by default. A search is not CPU work from end to end: it
@@ -54,6 +58,7 @@ impl Default for ServerSettings {
             max_body_bytes: 64 * 1024,
             log_format: LogFormat::Text,
             search_concurrency: 0,
+            session_days: 14,
         }
     }
 }
@@ -73,6 +78,10 @@ pub struct ServerConfig {
     pub log_format: LogFormat,
     /// Searches run at once (at least 1).
     pub search_concurrency: usize,
+    /// How long a web session lasts.
+    pub session_lifetime: chrono::Duration,
+    /// The rate limits (the `[limits]` section).
+    pub limits: LimitSettings,
 }
 
 impl TryFrom<ServerSettings> for ServerConfig {
@@ -92,6 +101,9 @@ impl TryFrom<ServerSettings> for ServerConfig {
             }
             url => anyhow::bail!("server.public_url `{url}` must start with http:// or https://"),
         };
+        if raw.session_days == 0 {
+            anyhow::bail!("server.session_days must be at least 1");
+        }
         if raw.request_timeout_secs == 0 {
             anyhow::bail!("server.request_timeout_secs must be at least 1");
         }
@@ -107,6 +119,8 @@ impl TryFrom<ServerSettings> for ServerConfig {
                 }
                 n => n,
             },
+            session_lifetime: chrono::Duration::days(i64::from(raw.session_days)),
+            limits: LimitSettings::default(),
         })
     }
 }

@@ -43,6 +43,8 @@ pub enum ErrorCode {
     Unavailable,
     /// A service the hub asked (the arXiv API) failed, was too slow or answered garbage.
     UpstreamFailed,
+    /// Too many requests of one kind from one address or account: wait `Retry-After` seconds.
+    RateLimited,
     /// The server failed.
     Internal,
 }
@@ -74,6 +76,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => ("forbidden", StatusCode::FORBIDDEN),
             ErrorCode::Unavailable => ("unavailable", StatusCode::SERVICE_UNAVAILABLE),
             ErrorCode::UpstreamFailed => ("upstream_failed", StatusCode::BAD_GATEWAY),
+            ErrorCode::RateLimited => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
             ErrorCode::Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
@@ -89,6 +92,14 @@ pub enum ApiError {
         code: ErrorCode,
         /// What went wrong, for a person.
         message: String,
+    },
+    /// A rate limit was reached ([`crate::limits`]).
+    #[error("{message}")]
+    Limited {
+        /// What was limited, and how long to wait.
+        message: String,
+        /// The `Retry-After` seconds.
+        retry_after_secs: u64,
     },
     /// The server failed; the cause is logged, not shown.
     #[error(transparent)]
@@ -108,14 +119,28 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::Client { code, .. } => *code,
+            ApiError::Limited { .. } => ErrorCode::RateLimited,
             ApiError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The `Retry-After` header a refusal carries, if any.
+    pub fn retry_after(&self) -> Option<(axum::http::HeaderName, axum::http::HeaderValue)> {
+        match self {
+            ApiError::Limited {
+                retry_after_secs, ..
+            } => Some((
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(*retry_after_secs),
+            )),
+            _ => None,
         }
     }
 
     /// What the client is told.
     pub fn public_message(&self) -> String {
         match self {
-            ApiError::Client { message, .. } => message.clone(),
+            ApiError::Client { message, .. } | ApiError::Limited { message, .. } => message.clone(),
             ApiError::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "request failed");
                 "the server failed to answer; the cause is in its log".into()
@@ -180,6 +205,7 @@ pub struct ErrorBody {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = self.code();
+        let retry_after = self.retry_after();
         let body = ErrorResponse {
             error: ErrorBody {
                 code,
@@ -187,6 +213,9 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (code.status(), Json(body)).into_response();
+        if let Some((name, value)) = retry_after {
+            response.headers_mut().insert(name, value);
+        }
         if code == ErrorCode::Unauthorized {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

@@ -19,12 +19,14 @@ mod config;
 mod days;
 mod error;
 mod feeds;
+mod limits;
 mod links;
 mod markdown;
 mod metrics;
 mod middleware;
 mod pages;
 mod search;
+mod session;
 mod state;
 
 use std::future::Future;
@@ -35,7 +37,7 @@ use axum::Router;
 use paperhub_app::Hub;
 use tokio::net::TcpListener;
 
-pub use config::{LogFormat, ServerConfig, ServerSettings};
+pub use config::{LimitSettings, LogFormat, ServerConfig, ServerSettings};
 pub use error::ErrorCode;
 
 /// The hub's web application, bound to its address and ready to serve.
@@ -101,7 +103,11 @@ pub fn router(hub: Hub, config: &ServerConfig) -> Router {
         .route("/healthz", axum::routing::get(|| async { "ok\n" }))
         .route("/metrics", axum::routing::get(metrics::render))
         .fallback(error::not_found)
-        .with_state(state.clone());
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::csrf_cookie,
+        ));
     middleware::apply(router, state, config)
 }
 

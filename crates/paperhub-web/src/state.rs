@@ -8,6 +8,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::ServerConfig;
 use crate::error::ApiError;
+use crate::limits::Limits;
 use crate::metrics::Metrics;
 
 /// The application state.
@@ -21,6 +22,12 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// One permit per search allowed to run at once ([`ServerConfig::search_concurrency`]).
     pub search_slots: Arc<Semaphore>,
+    /// The rate limits.
+    pub limits: Arc<Limits>,
+    /// How long a web session lasts.
+    pub session_lifetime: chrono::Duration,
+    /// Whether cookies are `Secure` (the public URL is https).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -30,6 +37,12 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             public_url: config.public_url.clone(),
             search_slots: Arc::new(Semaphore::new(config.search_concurrency)),
+            limits: Arc::new(Limits::new(config.limits.clone())),
+            session_lifetime: config.session_lifetime,
+            secure_cookies: config
+                .public_url
+                .as_deref()
+                .is_some_and(|url| url.starts_with("https://")),
         }
     }
 

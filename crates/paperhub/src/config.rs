@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
-use paperhub_web::{ServerConfig, ServerSettings};
+use paperhub_web::{LimitSettings, ServerConfig, ServerSettings};
 use serde::{Deserialize, Serialize};
 
 /// The example configuration file, every setting at its default.
@@ -35,6 +35,8 @@ pub struct Settings {
     pub arxiv: ArxivSettings,
     /// Which papers members may submit.
     pub submissions: SubmissionSettings,
+    /// Rate limits.
+    pub limits: LimitSettings,
     /// The HTTP server.
     pub server: ServerSettings,
 }
@@ -50,6 +52,7 @@ impl Default for Settings {
             trending: TrendingSettings::default(),
             arxiv: ArxivSettings::default(),
             submissions: SubmissionSettings::default(),
+            limits: LimitSettings::default(),
             server: ServerSettings::default(),
         }
     }
@@ -313,7 +316,10 @@ pub fn load(file: Option<&Path>, flags: &Flags) -> anyhow::Result<Settings> {
 impl Settings {
     /// The validated server configuration.
     pub fn server_config(&self) -> anyhow::Result<ServerConfig> {
-        ServerConfig::try_from(self.server.clone()).context("checking the [server] settings")
+        let mut config = ServerConfig::try_from(self.server.clone())
+            .context("checking the [server] settings")?;
+        config.limits = self.limits.clone();
+        Ok(config)
     }
 
     /// The settings as a TOML file.

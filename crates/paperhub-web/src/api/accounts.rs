@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::ApiJson;
 use crate::auth::Member;
 use crate::error::{ApiError, ErrorResponse};
+use crate::limits::{Action, ClientAddr};
 use crate::state::AppState;
 
 /// A sign-up.
@@ -47,12 +48,15 @@ pub struct CreateAccountResponse {
         (status = 201, description = "The account and its token", body = CreateAccountResponse),
         (status = 400, description = "A malformed email or a weak password (`invalid_parameter`)", body = ErrorResponse),
         (status = 409, description = "The email has an account (`conflict`)", body = ErrorResponse),
+        (status = 429, description = "A rate limit was reached (`rate_limited`); `Retry-After` says when to try again", body = ErrorResponse),
     )
 )]
 pub async fn create_account(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     ApiJson(request): ApiJson<CreateAccountRequest>,
 ) -> Result<(StatusCode, Json<CreateAccountResponse>), ApiError> {
+    state.limits.check(Action::SignUp, address, None)?;
     let (account, token) = state
         .hub(move |hub| {
             hub.accounts()

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use super::ApiJson;
 use crate::auth::Member;
 use crate::error::{ApiError, ErrorResponse};
+use crate::limits::{Action, ClientAddr};
 use crate::state::AppState;
 
 /// A new comment.
@@ -38,7 +39,7 @@ pub struct CommentResponse {
     pub id: u64,
     /// The comment it answers.
     pub parent_id: Option<u64>,
-    /// Its author's name (the part of the email before `@`), `null` once the account is gone.
+    /// Its author's display name, `null` once the account is gone.
     pub author: Option<String>,
     /// Its Markdown, `null` when hidden or deleted.
     pub body: Option<String>,
@@ -60,10 +61,7 @@ impl From<&CommentView> for CommentResponse {
         CommentResponse {
             id: c.id,
             parent_id: c.parent_id,
-            author: c
-                .author
-                .as_deref()
-                .map(|email| email.split('@').next().unwrap_or_default().to_owned()),
+            author: c.author.clone(),
             body_html: view.body.as_deref().map(crate::markdown::render),
             body: view.body.clone(),
             hidden: c.hidden,
@@ -118,15 +116,20 @@ pub async fn list_comments(
         (status = 401, description = "No valid bearer token", body = ErrorResponse),
         (status = 403, description = "A banned account", body = ErrorResponse),
         (status = 404, description = "No such paper", body = ErrorResponse),
+        (status = 429, description = "A rate limit was reached (`rate_limited`); `Retry-After` says when to try again", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]
 pub async fn create_comment(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     member: Member,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<CreateCommentRequest>,
 ) -> Result<(StatusCode, Json<CommentResponse>), ApiError> {
+    state
+        .limits
+        .check(Action::Comment, address, Some(member.0.id))?;
     let paper = crate::api::find_paper(&state, id).await?;
     let comment = state
         .hub(move |hub| {
@@ -156,15 +159,20 @@ pub async fn create_comment(
         (status = 200, description = "The comment", body = CommentResponse),
         (status = 403, description = "Not one's own (`forbidden`)", body = ErrorResponse),
         (status = 404, description = "No such comment (`not_found`)", body = ErrorResponse),
+        (status = 429, description = "A rate limit was reached (`rate_limited`); `Retry-After` says when to try again", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]
 pub async fn edit_comment(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     member: Member,
     Path(id): Path<u64>,
     ApiJson(request): ApiJson<EditCommentRequest>,
 ) -> Result<Json<CommentResponse>, ApiError> {
+    state
+        .limits
+        .check(Action::Comment, address, Some(member.0.id))?;
     let comment = state
         .hub(move |hub| hub.edit_comment(&member.0, id, &request.body))
         .await?;

@@ -23,7 +23,7 @@ use crate::error::{ApiError, ErrorCode, ErrorResponse};
 use crate::state::AppState;
 
 pub(crate) use papers::find as find_paper;
-pub(crate) use types::{snippet_parts, SnippetPart};
+pub(crate) use types::{community, snippet_parts, SnippetPart};
 
 #[derive(OpenApi)]
 #[openapi(

@@ -10,6 +10,7 @@ use super::types::PaperResponse;
 use super::ApiJson;
 use crate::auth::Member;
 use crate::error::{ApiError, ErrorResponse};
+use crate::limits::{Action, ClientAddr};
 use crate::state::AppState;
 
 /// A submission.
@@ -37,14 +38,19 @@ pub struct SubmissionRequest {
         (status = 403, description = "A banned account (`forbidden`)", body = ErrorResponse),
         (status = 404, description = "arXiv has no such paper (`not_found`)", body = ErrorResponse),
         (status = 502, description = "The arXiv API failed or answered garbage (`upstream_failed`); nothing was stored", body = ErrorResponse),
+        (status = 429, description = "A rate limit was reached (`rate_limited`); `Retry-After` says when to try again", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]
 pub async fn submit_paper(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     member: Member,
     ApiJson(request): ApiJson<SubmissionRequest>,
 ) -> Result<(StatusCode, Json<PaperResponse>), ApiError> {
+    state
+        .limits
+        .check(Action::Submit, address, Some(member.0.id))?;
     let submitted = state
         .hub(move |hub| hub.submit(&member.0, &request.arxiv_id))
         .await?;

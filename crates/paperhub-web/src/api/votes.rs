@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Member;
 use crate::error::{ApiError, ErrorResponse};
+use crate::limits::{Action, ClientAddr};
 use crate::state::AppState;
 
 /// A paper's votes after the request.
@@ -48,14 +49,19 @@ async fn vote(
         (status = 401, description = "No valid bearer token (`unauthorized`)", body = ErrorResponse),
         (status = 403, description = "A banned account (`forbidden`)", body = ErrorResponse),
         (status = 404, description = "No such paper (`paper_not_found`)", body = ErrorResponse),
+        (status = 429, description = "A rate limit was reached (`rate_limited`); `Retry-After` says when to try again", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]
 pub async fn upvote_paper(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     member: Member,
     Path(id): Path<String>,
 ) -> Result<Json<VoteResponse>, ApiError> {
+    state
+        .limits
+        .check(Action::Vote, address, Some(member.0.id))?;
     vote(state, member, id, true).await
 }
 
@@ -70,13 +76,18 @@ pub async fn upvote_paper(
         (status = 401, description = "No valid bearer token (`unauthorized`)", body = ErrorResponse),
         (status = 403, description = "A banned account (`forbidden`)", body = ErrorResponse),
         (status = 404, description = "No such paper (`paper_not_found`)", body = ErrorResponse),
+        (status = 429, description = "A rate limit was reached (`rate_limited`); `Retry-After` says when to try again", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]
 pub async fn remove_vote(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     member: Member,
     Path(id): Path<String>,
 ) -> Result<Json<VoteResponse>, ApiError> {
+    state
+        .limits
+        .check(Action::Vote, address, Some(member.0.id))?;
     vote(state, member, id, false).await
 }

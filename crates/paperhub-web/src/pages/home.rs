@@ -7,8 +7,9 @@ use axum::response::Response;
 use paperhub_app::DayRange;
 use serde::Deserialize;
 
-use super::{long_day, render, PageError, PaperCard};
+use super::{long_day, render, Chrome, PageError, PaperCard};
 use crate::error::{ApiError, ErrorCode};
+use crate::session::Visitor;
 use crate::state::AppState;
 
 /// Papers per page.
@@ -32,6 +33,7 @@ pub struct NavLink {
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
+    chrome: Chrome,
     q: String,
     page_title: String,
     heading: String,
@@ -88,6 +90,7 @@ fn heading(range: DayRange) -> String {
 
 pub async fn list_day(
     State(state): State<AppState>,
+    visitor: Visitor,
     Query(query): Query<ListDayQuery>,
 ) -> Result<Response, PageError> {
     let page = parse_page(query.page.as_deref())?;
@@ -104,6 +107,7 @@ pub async fn list_day(
     let Some(range) = listing.range else {
         return Ok(render(
             &HomePage {
+                chrome: Chrome::from(&visitor),
                 q: String::new(),
                 page_title: "Daily papers".into(),
                 heading: "No papers yet".into(),
@@ -157,6 +161,7 @@ pub async fn list_day(
         _ => format!("Papers of {}", heading(range)),
     };
     let home = HomePage {
+        chrome: Chrome::from(&visitor),
         q: String::new(),
         page_title,
         heading: heading(range),
@@ -164,7 +169,7 @@ pub async fn list_day(
         previous,
         next,
         views,
-        papers: listing.papers.iter().map(PaperCard::new).collect(),
+        papers: super::cards(&state, &listing.papers).await?,
         total: listing.total,
         first_rank: offset + 1,
         newer_page: (page > 1).then(|| format!("{this}&page={}", page - 1)),

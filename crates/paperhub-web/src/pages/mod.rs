@@ -1,6 +1,9 @@
 //! Server-rendered pages: they work without JavaScript. Templates live in `templates/` and
-//! escape everything they print (askama's default for `.html`); nothing here marks text safe.
+//! escape everything they print (askama's default for `.html`). The one text marked safe is a
+//! comment's HTML, which [`crate::markdown`] made and ammonia sanitised.
 
+mod account;
+mod community;
 mod home;
 mod paper;
 mod search;
@@ -10,7 +13,7 @@ mod trending;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use chrono::NaiveDate;
 use paperhub_core::Paper;
@@ -18,6 +21,7 @@ use paperhub_core::Paper;
 use crate::api::SnippetPart;
 use crate::error::ApiError;
 use crate::links::{paper_path, safe_url};
+use crate::session::Visitor;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -27,6 +31,58 @@ pub fn router() -> Router<AppState> {
         .route("/search", get(search::search_page))
         .route("/subscribe", get(subscribe::show_subscribe))
         .route("/trending", get(trending::show_trending))
+        .route("/login", get(account::show_login).post(account::log_in))
+        .route("/signup", get(account::show_signup).post(account::sign_up))
+        .route("/logout", post(account::log_out))
+        .route("/account", get(account::show_account))
+        .route("/account/password", post(account::change_password))
+        .route(
+            "/account/logout-everywhere",
+            post(account::log_out_everywhere),
+        )
+        .route(
+            "/submit",
+            get(community::show_submit).post(community::submit),
+        )
+        .route("/papers/{id}/vote", post(community::vote))
+        .route("/papers/{id}/comments", post(community::comment))
+}
+
+/// What the header of every page shows of the visitor: who is signed in, and the CSRF token
+/// of its forms (the log-out button).
+#[derive(Default)]
+pub struct Chrome {
+    pub viewer: Option<String>,
+    pub csrf: String,
+}
+
+impl From<&Visitor> for Chrome {
+    fn from(visitor: &Visitor) -> Self {
+        Chrome {
+            viewer: visitor.name(),
+            csrf: visitor.csrf.clone(),
+        }
+    }
+}
+
+/// Cards for `papers`, with what the community did with each (votes, comments, submitter).
+pub async fn cards<'a>(
+    state: &AppState,
+    papers: impl IntoIterator<Item = &'a Paper>,
+) -> Result<Vec<PaperCard>, ApiError> {
+    let mut cards = Vec::new();
+    let mut ids = Vec::new();
+    for paper in papers {
+        cards.push(PaperCard::new(paper));
+        ids.push(paper.id.clone());
+    }
+    let community = crate::api::community(state, ids).await?;
+    for (card, community) in cards.iter_mut().zip(community) {
+        card.votes = community.votes;
+        card.comments = community.comments;
+        card.submitted_by = community.submitted_by;
+    }
+    Ok(cards)
 }
 
 /// Renders a template with a status.
@@ -42,6 +98,7 @@ fn render(template: &impl Template, status: StatusCode) -> Response {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
+    chrome: Chrome,
     q: String,
     page_title: String,
     status: u16,
@@ -51,13 +108,19 @@ struct ErrorPage {
 /// An error as a page.
 pub fn error_page(error: ApiError) -> Response {
     let status = error.code().status();
+    let retry_after = error.retry_after();
     let page = ErrorPage {
+        chrome: Chrome::default(),
         q: String::new(),
         page_title: status.canonical_reason().unwrap_or("Error").to_owned(),
         status: status.as_u16(),
         message: error.public_message(),
     };
-    render(&page, status)
+    let mut response = render(&page, status);
+    if let Some((name, value)) = retry_after {
+        response.headers_mut().insert(name, value);
+    }
+    response
 }
 
 /// A page handler's error: rendered as a page.
@@ -91,6 +154,12 @@ pub struct PaperCard {
     pub categories: Vec<String>,
     pub links: Vec<LinkView>,
     pub snippet: Vec<SnippetPart>,
+    /// Its upvotes.
+    pub votes: u64,
+    /// Its shown comments.
+    pub comments: u64,
+    /// Who submitted it, if it came by a submission.
+    pub submitted_by: Option<String>,
 }
 
 /// Characters of an abstract a list shows.
@@ -108,6 +177,9 @@ impl PaperCard {
             categories: meta.categories.iter().take(4).cloned().collect(),
             links: paper_links(paper),
             snippet: Vec::new(),
+            votes: 0,
+            comments: 0,
+            submitted_by: None,
         }
     }
 }

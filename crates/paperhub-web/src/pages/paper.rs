@@ -1,25 +1,50 @@
-//! `GET /papers/{id}`: one paper, whole, with papers like it.
+//! `GET /papers/{id}`: one paper, whole: its votes and submitter, why it trends, its
+//! comment thread, and papers like it.
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::{authors_line, long_day, paper_links, render, LinkView, PageError, PaperCard};
-use paperhub_app::SimilarBy;
+use super::{authors_line, long_day, paper_links, render, Chrome, LinkView, PageError, PaperCard};
+use paperhub_app::{CommentView, SimilarBy};
 
 use crate::search::similar;
+use crate::session::Visitor;
 use crate::state::AppState;
 
 /// Similar papers shown.
 const SIMILAR: usize = 5;
 
+/// A comment as the thread shows it.
+pub struct CommentItem {
+    pub id: u64,
+    /// How deep it hangs in the thread (0: on the paper), for its indentation.
+    pub depth: usize,
+    pub author: String,
+    /// Sanitised HTML of its Markdown; empty when hidden or deleted.
+    pub html: String,
+    /// Why there is no text: "hidden by a moderator" or "deleted".
+    pub gone: String,
+    pub written: String,
+    pub edited: bool,
+}
+
+/// One period's line of "why trending".
+pub struct WhyLine {
+    pub period: &'static str,
+    pub rank: usize,
+    pub numbers: String,
+}
+
 #[derive(Template)]
 #[template(path = "paper.html")]
 struct PaperPage {
+    chrome: Chrome,
     q: String,
     page_title: String,
     id: String,
+    url: String,
     title: String,
     authors: String,
     abstract_text: String,
@@ -30,24 +55,87 @@ struct PaperPage {
     comments: String,
     journal_ref: String,
     links: Vec<LinkView>,
+    votes: u64,
+    voted: bool,
+    submitted_by: Option<String>,
+    why: Vec<WhyLine>,
+    formula: &'static str,
+    thread: Vec<CommentItem>,
+    signed_in: bool,
     similar_by_meaning: bool,
     similar: Vec<PaperCard>,
 }
 
+/// The thread in reading order: each comment followed by its replies, oldest first.
+fn thread(views: &[CommentView]) -> Vec<CommentItem> {
+    fn walk(views: &[CommentView], parent: Option<u64>, depth: usize, out: &mut Vec<CommentItem>) {
+        for view in views.iter().filter(|v| v.comment.parent_id == parent) {
+            let c = &view.comment;
+            out.push(CommentItem {
+                id: c.id,
+                depth: depth.min(6),
+                author: c
+                    .author
+                    .clone()
+                    .unwrap_or_else(|| paperhub_app::DELETED_ACCOUNT.to_owned()),
+                html: view
+                    .body
+                    .as_deref()
+                    .map(crate::markdown::render)
+                    .unwrap_or_default(),
+                gone: match (c.deleted, c.hidden) {
+                    (true, _) => "deleted".into(),
+                    (false, true) => "hidden by a moderator".into(),
+                    _ => String::new(),
+                },
+                written: c.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                edited: c.edited_at.is_some(),
+            });
+            walk(views, Some(c.id), depth + 1, out);
+        }
+    }
+    let mut out = Vec::with_capacity(views.len());
+    walk(views, None, 0, &mut out);
+    out
+}
+
 pub async fn show_paper(
     State(state): State<AppState>,
+    visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let paper = crate::api::find_paper(&state, id).await?;
     let similar = similar(&state, &paper, SIMILAR).await?;
+    let community = crate::api::community(&state, vec![paper.id.clone()])
+        .await?
+        .pop()
+        .unwrap_or_default();
+    let (paper_id, account) = (paper.id.clone(), visitor.account.clone());
+    let votes = community.votes;
+    let (voted, why, comments) = state
+        .hub(move |hub| {
+            let voted = match &account {
+                Some(account) => hub.has_voted(account, &paper_id)?,
+                None => false,
+            };
+            let why = if votes > 0 {
+                hub.why_trending(&paper_id, chrono::Utc::now())?
+            } else {
+                Vec::new()
+            };
+            Ok((voted, why, hub.comments(paper_id.as_str())?))
+        })
+        .await?;
     let meta = &paper.meta;
     let day = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map(|t| long_day(t.date_naive())).unwrap_or_default()
     };
     let page = PaperPage {
+        chrome: Chrome::from(&visitor),
         q: String::new(),
         page_title: meta.title.clone(),
         id: paper.id.to_string(),
+        url: crate::links::paper_path(paper.id.as_str()),
         title: meta.title.clone(),
         authors: authors_line(&meta.authors, usize::MAX),
         abstract_text: meta.abstract_text.clone(),
@@ -58,12 +146,34 @@ pub async fn show_paper(
         comments: meta.comments.clone().unwrap_or_default(),
         journal_ref: meta.journal_ref.clone().unwrap_or_default(),
         links: paper_links(&paper),
-        similar_by_meaning: similar.by == SimilarBy::Semantic,
-        similar: similar
-            .hits
+        votes,
+        voted,
+        submitted_by: community.submitted_by,
+        why: why
             .iter()
-            .map(|h| PaperCard::new(&h.paper))
+            .map(|(period, rank, t)| {
+                let w = &t.why;
+                WhyLine {
+                    period: period.as_str(),
+                    rank: *rank,
+                    numbers: format!(
+                        "{} votes this {} / ({:.1} h since {} + {}) ^ {} = {:.6}",
+                        w.votes_in_period,
+                        period.as_str(),
+                        w.age_hours,
+                        w.age_from,
+                        w.offset_hours,
+                        w.gravity,
+                        t.score
+                    ),
+                }
+            })
             .collect(),
+        formula: paperhub_app::FORMULA,
+        thread: thread(&comments),
+        signed_in: visitor.account.is_some(),
+        similar_by_meaning: similar.by == SimilarBy::Semantic,
+        similar: super::cards(&state, similar.hits.iter().map(|h| &h.paper)).await?,
     };
     Ok(render(&page, StatusCode::OK))
 }

@@ -7,9 +7,10 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::home::parse_page;
-use super::{render, PaperCard};
+use super::{render, Chrome, PaperCard};
 use crate::api::snippet_parts;
 use crate::error::ApiError;
+use crate::session::Visitor;
 use paperhub_app::SearchRequest;
 
 use crate::search::{parse_day, parse_mode};
@@ -39,6 +40,7 @@ pub struct SearchPageQuery {
 #[derive(Template)]
 #[template(path = "search.html")]
 struct SearchPage {
+    chrome: Chrome,
     q: String,
     page_title: String,
     mode: String,
@@ -62,9 +64,11 @@ fn encode(text: &str) -> String {
 
 pub async fn search_page(
     State(state): State<AppState>,
+    visitor: Visitor,
     Query(query): Query<SearchPageQuery>,
 ) -> Response {
     let mut page = SearchPage {
+        chrome: Chrome::from(&visitor),
         page_title: if query.q.trim().is_empty() {
             "Search".into()
         } else {
@@ -123,17 +127,12 @@ async fn run(
     page.searched = true;
     page.mode = outcome.mode.as_str().to_owned();
     page.first_rank = offset + 1;
-    page.results = outcome
-        .hits
-        .iter()
-        .map(|hit| {
-            let mut card = PaperCard::new(&hit.paper);
-            if let Some(snippet) = &hit.snippet {
-                card.snippet = snippet_parts(snippet);
-            }
-            card
-        })
-        .collect();
+    page.results = super::cards(state, outcome.hits.iter().map(|hit| &hit.paper)).await?;
+    for (card, hit) in page.results.iter_mut().zip(&outcome.hits) {
+        if let Some(snippet) = &hit.snippet {
+            card.snippet = snippet_parts(snippet);
+        }
+    }
     let link = |n: usize| {
         format!(
             "/search?q={}&mode={}&from={}&until={}&category={}&author={}&page={n}",

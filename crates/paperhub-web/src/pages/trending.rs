@@ -9,7 +9,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use paperhub_app::{Period, FORMULA};
 
-use super::{error_page, render, PaperCard};
+use super::{error_page, render, Chrome, PaperCard};
+use crate::session::Visitor;
 use crate::state::AppState;
 
 /// Papers a trending page shows.
@@ -18,6 +19,7 @@ const SHOWN: usize = 30;
 #[derive(Template)]
 #[template(path = "trending.html")]
 struct TrendingPage {
+    chrome: Chrome,
     q: String,
     page_title: String,
     period: &'static str,
@@ -30,6 +32,7 @@ struct TrendingPage {
 
 pub async fn show_trending(
     State(state): State<AppState>,
+    visitor: Visitor,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let period = match params.get("period").map(String::as_str) {
@@ -47,12 +50,17 @@ pub async fn show_trending(
         Ok(papers) => papers,
         Err(error) => return error_page(error),
     };
+    let cards = match super::cards(&state, papers.iter().map(|t| &t.paper)).await {
+        Ok(cards) => cards,
+        Err(error) => return error_page(error),
+    };
     let entries = papers
         .iter()
-        .map(|t| {
+        .zip(cards)
+        .map(|(t, card)| {
             let w = &t.why;
             (
-                PaperCard::new(&t.paper),
+                card,
                 t.votes,
                 format!(
                     "{} votes this {} / ({:.1} h old + {}) ^ {} = {:.6}",
@@ -67,6 +75,7 @@ pub async fn show_trending(
         })
         .collect();
     let page = TrendingPage {
+        chrome: Chrome::from(&visitor),
         q: String::new(),
         page_title: format!("Trending this {}", period.as_str()),
         period: period.as_str(),

@@ -72,13 +72,14 @@ impl TestApp {
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().to_owned();
-        let hub = tokio::task::spawn_blocking(move || build_hub(&data, model, extra, configure))
-            .await
-            .unwrap();
+        let (hub, mut config) =
+            tokio::task::spawn_blocking(move || build_hub(&data, model, extra, configure))
+                .await
+                .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app =
-            Application::with_listener(hub.clone(), ServerConfig::listening_on(addr), listener);
+        config.listen = addr;
+        let app = Application::with_listener(hub.clone(), config, listener);
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async move {
             let _ = rx.await;
@@ -160,13 +161,14 @@ fn build_hub(
     model: Model,
     extra: Vec<PaperMeta>,
     configure: impl FnOnce(&mut Settings),
-) -> Hub {
+) -> (Hub, ServerConfig) {
     let mut settings = Settings {
         data_dir: data.to_owned(),
         model_dir: Some(paperhub_test_support::model_dir()),
         ..Settings::default()
     };
     configure(&mut settings);
+    let config = settings.server_config().unwrap();
     let ctx = Context::new(settings, true);
     let hub = match model {
         Model::None => ctx.open_hub().unwrap(),
@@ -213,7 +215,7 @@ fn build_hub(
     if hub.has_semantic() {
         hub.embed_missing(64, |_, _| {}).unwrap();
     }
-    hub
+    (hub, config)
 }
 
 /// `html` with the character references a template escaper writes turned back into text.

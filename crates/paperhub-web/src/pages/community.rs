@@ -1,0 +1,186 @@
+//! The community's forms: submit a paper, upvote one (or take the vote back), comment on one.
+//! A visitor who is not signed in is sent to the log-in page; every form carries the CSRF
+//! token ([`crate::session`]) and counts against the rate limits ([`crate::limits`]).
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use serde::Deserialize;
+
+use super::account::see_other;
+use super::{error_page, render, Chrome};
+use crate::error::ApiError;
+use crate::limits::{Action, ClientAddr};
+use crate::links::paper_path;
+use crate::session::Visitor;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "submit.html")]
+struct SubmitPage {
+    chrome: Chrome,
+    q: String,
+    page_title: String,
+    arxiv_id: String,
+    max_age_days: u32,
+    error: String,
+}
+
+impl SubmitPage {
+    fn new(state: &AppState, visitor: &Visitor, arxiv_id: String, error: String) -> Self {
+        SubmitPage {
+            chrome: Chrome::from(visitor),
+            q: String::new(),
+            page_title: "Submit a paper".into(),
+            arxiv_id,
+            max_age_days: state.hub.submission_max_age_days().unwrap_or(0),
+            error,
+        }
+    }
+}
+
+pub async fn show_submit(State(state): State<AppState>, visitor: Visitor) -> Response {
+    if visitor.account.is_none() {
+        return see_other("/login", Vec::new());
+    }
+    render(
+        &SubmitPage::new(&state, &visitor, String::new(), String::new()),
+        StatusCode::OK,
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SubmitForm {
+    csrf: String,
+    arxiv_id: String,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
+    visitor: Visitor,
+    Form(form): Form<SubmitForm>,
+) -> Response {
+    if let Err(error) = visitor.check_csrf(&form.csrf) {
+        return error_page(error);
+    }
+    let Some(account) = visitor.account.clone() else {
+        return see_other("/login", Vec::new());
+    };
+    let input = form.arxiv_id.clone();
+    let submitted = match state
+        .limits
+        .check(Action::Submit, address, Some(account.id))
+    {
+        Ok(()) => state.hub(move |hub| hub.submit(&account, &input)).await,
+        Err(error) => Err(error),
+    };
+    match submitted {
+        Ok(submitted) => see_other(&paper_path(submitted.paper.id.as_str()), Vec::new()),
+        Err(error) => {
+            let page = SubmitPage::new(&state, &visitor, form.arxiv_id, error.public_message());
+            let mut response = render(&page, error.code().status());
+            if let Some((name, value)) = error.retry_after() {
+                response.headers_mut().insert(name, value);
+            }
+            response
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct VoteForm {
+    csrf: String,
+    /// `true` to upvote, `false` to take the vote back.
+    up: String,
+}
+
+/// The signed-in member and the paper of a community form, after its CSRF and rate checks.
+async fn member_for(
+    state: &AppState,
+    visitor: &Visitor,
+    csrf: &str,
+    action: Action,
+    address: std::net::IpAddr,
+) -> Result<Option<paperhub_app::Account>, ApiError> {
+    visitor.check_csrf(csrf)?;
+    let Some(account) = visitor.account.clone() else {
+        return Ok(None);
+    };
+    state.limits.check(action, address, Some(account.id))?;
+    Ok(Some(account))
+}
+
+pub async fn vote(
+    State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<VoteForm>,
+) -> Response {
+    let account = match member_for(&state, &visitor, &form.csrf, Action::Vote, address).await {
+        Ok(Some(account)) => account,
+        Ok(None) => return see_other("/login", Vec::new()),
+        Err(error) => return error_page(error),
+    };
+    let up = form.up != "false";
+    match state.hub(move |hub| hub.vote(&account, &id, up)).await {
+        Ok(outcome) => see_other(&paper_path(outcome.id.as_str()), Vec::new()),
+        Err(error) => error_page(error),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CommentForm {
+    csrf: String,
+    body: String,
+    /// The comment answered, if a reply.
+    parent: String,
+}
+
+pub async fn comment(
+    State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<CommentForm>,
+) -> Response {
+    let account = match member_for(&state, &visitor, &form.csrf, Action::Comment, address).await {
+        Ok(Some(account)) => account,
+        Ok(None) => return see_other("/login", Vec::new()),
+        Err(error) => return error_page(error),
+    };
+    let parent = match form.parent.trim() {
+        "" => None,
+        text => match text.parse::<u64>() {
+            Ok(parent) => Some(parent),
+            Err(_) => {
+                return error_page(ApiError::new(
+                    crate::ErrorCode::InvalidParameter,
+                    format!("parent `{text}` is not a comment number"),
+                ))
+            }
+        },
+    };
+    let paper = match crate::api::find_paper(&state, id).await {
+        Ok(paper) => paper,
+        Err(error) => return error_page(error),
+    };
+    let paper_id = paper.id.clone();
+    let body = form.body;
+    match state
+        .hub(move |hub| hub.add_comment(&account, paper_id.as_str(), parent, &body))
+        .await
+    {
+        Ok(comment) => see_other(
+            &format!("{}#comment-{}", paper_path(paper.id.as_str()), comment.id),
+            Vec::new(),
+        ),
+        Err(error) => error_page(error),
+    }
+}
