@@ -1,6 +1,7 @@
 //! The hub in a real headless Chromium, driven over WebDriver (chromedriver + fantoccini):
 //! the day's papers, searching from the header, a paper with its similar papers, and the
-//! day before. Screenshots go to `$CARGO_TARGET_DIR/browser-screenshots/` (default
+//! day before; and the community's whole loop (sign up, log in, submit, upvote, comment,
+//! trending, log out). Screenshots go to `$CARGO_TARGET_DIR/browser-screenshots/` (default
 //! `target/browser-screenshots/`).
 //!
 //! Without `chromedriver` on the PATH the test says so and passes, except under CI
@@ -97,21 +98,216 @@ async fn text(client: &Client, css: &str) -> String {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_reader_browses_the_day_searches_opens_a_paper_and_steps_back_a_day() {
-    let Some(driver) = start_driver() else { return };
-    let app = TestApp::spawn(Model::RealIfInstalled, Vec::new()).await;
+/// A headless Chromium session through `driver`.
+async fn connect(driver: &Driver) -> Client {
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".into(),
         json!({ "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
                          "--disable-dev-shm-usage", "--window-size=1280,1000"] }),
     );
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(capabilities)
         .connect(&format!("http://127.0.0.1:{}", driver.port))
         .await
-        .expect("connecting to chromedriver");
+        .expect("connecting to chromedriver")
+}
+
+/// Fills the form `css` field by field and submits it.
+async fn fill_and_submit(client: &Client, css: &str, fields: &[(&str, &str)]) {
+    let form = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no form `{css}`: {e}"));
+    for (name, value) in fields {
+        let field = form
+            .find(Locator::Css(&format!("[name={name}]")))
+            .await
+            .unwrap_or_else(|e| panic!("no field {name} in `{css}`: {e}"));
+        field.send_keys(value).await.unwrap();
+    }
+    form.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Waits until the browser is at `path` of `app`.
+async fn wait_for_path(client: &Client, path: &str) {
+    for _ in 0..200 {
+        if client.current_url().await.unwrap().path() == path {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "the browser stayed at {} instead of {path}",
+        client.current_url().await.unwrap()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_signs_up_logs_in_submits_upvotes_comments_sees_it_trend_and_logs_out() {
+    let Some(driver) = start_driver() else { return };
+    let arxiv = paperhub_test_support::ArxivReplay::start();
+    let url = arxiv.url();
+    let app = TestApp::spawn_with(Model::Hashing, Vec::new(), move |settings| {
+        settings.arxiv.api_url = url;
+        settings.submissions.max_age_days = 0;
+    })
+    .await;
+    let client = connect(&driver).await;
+    let password = "correct horse battery staple";
+
+    // Sign up, with a display name that tries to be markup.
+    client.goto(&app.url("/signup")).await.unwrap();
+    fill_and_submit(
+        &client,
+        "form.account-form",
+        &[
+            ("email", "ada@example.org"),
+            ("name", "Ada<script>alert(1)</script>"),
+            ("password", password),
+        ],
+    )
+    .await;
+    assert_eq!(
+        text(&client, "header a.viewer").await,
+        "Ada<script>alert(1)</script>",
+        "signed in, the name shown as text"
+    );
+    assert!(client
+        .find_all(Locator::Css("header script"))
+        .await
+        .unwrap()
+        .is_empty());
+    shoot(&client, "5-signed-up").await;
+
+    // Log out, then log in again.
+    client
+        .find(Locator::Css("header form.inline button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    text(&client, "header a[href='/login']").await;
+    client.goto(&app.url("/login")).await.unwrap();
+    fill_and_submit(
+        &client,
+        "form.account-form",
+        &[("email", "ada@example.org"), ("password", password)],
+    )
+    .await;
+    text(&client, "header a.viewer").await;
+
+    // Submit a paper by its arXiv URL: the loopback arXiv answers.
+    client
+        .find(Locator::Css("header a[href='/submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill_and_submit(
+        &client,
+        "form.account-form",
+        &[("arxiv_id", "https://arxiv.org/abs/1707.08567v1")],
+    )
+    .await;
+    let title = text(&client, "h1#title").await;
+    let paper_path = client.current_url().await.unwrap().path().to_owned();
+    assert!(paper_path.starts_with("/papers/"), "{paper_path}");
+    assert!(text(&client, ".submitted").await.contains("Ada<script>"));
+    assert_eq!(text(&client, "form.vote .votes").await, "0");
+
+    // Upvote it.
+    client
+        .find(Locator::Css("form.vote button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    text(&client, "form.vote button.voted").await;
+    assert_eq!(text(&client, "form.vote .votes").await, "1");
+
+    // Comment, with Markdown and an attempt at markup.
+    fill_and_submit(
+        &client,
+        "form.comment-form",
+        &[(
+            "body",
+            "**Great** paper <img src=x onerror=alert(1)> [link](javascript:alert(1))",
+        )],
+    )
+    .await;
+    let body = text(&client, ".comment .body").await;
+    assert!(body.contains("Great paper <img src=x onerror=alert(1)>"), "{body}");
+    assert_eq!(
+        client
+            .find_all(Locator::Css(".comment .body strong"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(client
+        .find_all(Locator::Css(".comment .body img, .comment .body a[href^='javascript']"))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(text(&client, ".why-trending").await.contains("#1 this day"));
+    shoot(&client, "6-voted-and-commented").await;
+
+    // The paper trends today, with its numbers.
+    client
+        .find(Locator::Css("header a[href='/trending']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&client, "/trending").await;
+    assert_eq!(text(&client, "ol.trending article.paper h3 a").await, title);
+    assert!(text(&client, "ol.trending .why").await.contains("1 votes this day"));
+    shoot(&client, "7-trending").await;
+
+    // Log out: the header offers log-in again, and the paper cannot be voted on.
+    client
+        .find(Locator::Css("header form.inline button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    text(&client, "header a[href='/login']").await;
+    client.goto(&app.url(&paper_path)).await.unwrap();
+    client
+        .find(Locator::Css("form.vote button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&client, "/login").await;
+    client.close().await.unwrap();
+    assert_eq!(
+        app.json(&paper_path.replacen("/papers/", "/api/v1/papers/", 1), 200)
+            .await["votes"],
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reader_browses_the_day_searches_opens_a_paper_and_steps_back_a_day() {
+    let Some(driver) = start_driver() else { return };
+    let app = TestApp::spawn(Model::RealIfInstalled, Vec::new()).await;
+    let client = connect(&driver).await;
 
     // The day's papers.
     client.goto(&app.url("/")).await.unwrap();
