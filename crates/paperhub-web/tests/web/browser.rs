@@ -247,7 +247,10 @@ async fn a_member_signs_up_logs_in_submits_upvotes_comments_sees_it_trend_and_lo
     )
     .await;
     let body = text(&client, ".comment .body").await;
-    assert!(body.contains("Great paper <img src=x onerror=alert(1)>"), "{body}");
+    assert!(
+        body.contains("Great paper <img src=x onerror=alert(1)>"),
+        "{body}"
+    );
     assert_eq!(
         client
             .find_all(Locator::Css(".comment .body strong"))
@@ -257,7 +260,9 @@ async fn a_member_signs_up_logs_in_submits_upvotes_comments_sees_it_trend_and_lo
         1
     );
     assert!(client
-        .find_all(Locator::Css(".comment .body img, .comment .body a[href^='javascript']"))
+        .find_all(Locator::Css(
+            ".comment .body img, .comment .body a[href^='javascript']"
+        ))
         .await
         .unwrap()
         .is_empty());
@@ -274,7 +279,9 @@ async fn a_member_signs_up_logs_in_submits_upvotes_comments_sees_it_trend_and_lo
         .unwrap();
     wait_for_path(&client, "/trending").await;
     assert_eq!(text(&client, "ol.trending article.paper h3 a").await, title);
-    assert!(text(&client, "ol.trending .why").await.contains("1 votes this day"));
+    assert!(text(&client, "ol.trending .why")
+        .await
+        .contains("1 votes this day"));
     shoot(&client, "7-trending").await;
 
     // Log out: the header offers log-in again, and the paper cannot be voted on.

@@ -9,4 +9,5 @@ mod helpers;
 mod operations;
 mod pages;
 mod security;
+mod sessions;
 mod submissions;
