@@ -131,13 +131,25 @@ pub struct DayPage {
 impl Hub {
     /// The papers listed in `range`, `offset` skipped, at most `limit`.
     pub fn papers_in(&self, range: DayRange, limit: usize, offset: usize) -> Result<DayPage> {
+        self.papers_in_order(range, DayOrder::Listing, limit, offset)
+    }
+
+    /// [`Hub::papers_in`] in `order`.
+    pub fn papers_in_order(
+        &self,
+        range: DayRange,
+        order: DayOrder,
+        limit: usize,
+        offset: usize,
+    ) -> Result<DayPage> {
         let (from, until) = range.bounds();
-        let papers = self
-            .store
-            .papers_between(from, until, limit, offset)?
-            .into_iter()
-            .map(|p| p.paper)
-            .collect();
+        let stored = match order {
+            DayOrder::Listing => self.store.papers_between(from, until, limit, offset)?,
+            DayOrder::Votes => self
+                .store
+                .papers_between_by_votes(from, until, limit, offset)?,
+        };
+        let papers = stored.into_iter().map(|p| p.paper).collect();
         Ok(DayPage {
             papers,
             total: self.store.count_between(from, until)?,
@@ -152,6 +164,37 @@ impl Hub {
     /// The latest day that has papers.
     pub fn latest_day(&self) -> Result<Option<NaiveDate>> {
         Ok(self.store.latest_day()?)
+    }
+}
+
+/// The order of a span's papers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DayOrder {
+    /// Latest day first, each day in its listing's order.
+    #[default]
+    Listing,
+    /// Most upvoted first, ties in the listing's order (as Hugging Face's daily list).
+    Votes,
+}
+
+impl DayOrder {
+    /// `listing` (or nothing) or `votes`.
+    pub fn parse(text: Option<&str>) -> Result<Self> {
+        match text.map(str::trim).unwrap_or("") {
+            "" | "listing" => Ok(DayOrder::Listing),
+            "votes" => Ok(DayOrder::Votes),
+            other => Err(HubError::Invalid(format!(
+                "sort `{other}` is not an order: expected listing or votes"
+            ))),
+        }
+    }
+
+    /// As a query parameter says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DayOrder::Listing => "listing",
+            DayOrder::Votes => "votes",
+        }
     }
 }
 

@@ -33,7 +33,7 @@ pub use accounts::{
     MAX_NAME_CHARS, MIN_PASSWORD_CHARS, MIN_PASSWORD_SCORE, SESSION_PREFIX, TOKEN_PREFIX,
 };
 pub use comments::{CommentView, MAX_COMMENT_CHARS};
-pub use days::{DayPage, DayRange};
+pub use days::{DayOrder, DayPage, DayRange};
 pub use follow::{Follower, Synced};
 pub use harvest::{HarvestOutcome, HarvestPlan};
 pub use ingest::{

@@ -477,6 +477,23 @@ impl PaperStore for PostgresStore {
         )
     }
 
+    fn papers_between_by_votes(
+        &self,
+        from: NaiveDate,
+        until: NaiveDate,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<StoredPaper>> {
+        self.papers(
+            &format!(
+                "SELECT {SELECT_COLUMNS} FROM papers WHERE listed_on BETWEEN $1 AND $2 \
+                 ORDER BY (SELECT COUNT(*) FROM votes WHERE votes.paper_key = papers.key) DESC, \
+                 listed_on DESC, key LIMIT $3 OFFSET $4"
+            ),
+            &[&from, &until, &(limit as i64), &(offset as i64)],
+        )
+    }
+
     fn count_between(&self, from: NaiveDate, until: NaiveDate) -> Result<u64> {
         Ok(self
             .query_one(

@@ -380,6 +380,34 @@ impl PaperStore for SqliteStore {
         })
     }
 
+    fn papers_between_by_votes(
+        &self,
+        from: NaiveDate,
+        until: NaiveDate,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<StoredPaper>> {
+        // The span's papers from the `papers_listed_on` index, each counted through
+        // `votes_paper`.
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {SELECT_COLUMNS} FROM papers WHERE listed_on BETWEEN ?1 AND ?2 \
+                 ORDER BY (SELECT COUNT(*) FROM votes WHERE votes.paper_key = papers.key) DESC, \
+                 listed_on DESC, key LIMIT ?3 OFFSET ?4"
+            ))?;
+            let rows = stmt.query_map(
+                params![
+                    day_text(Some(from)),
+                    day_text(Some(until)),
+                    limit as i64,
+                    offset as i64
+                ],
+                row_to_stored,
+            )?;
+            rows.collect()
+        })
+    }
+
     fn count_between(&self, from: NaiveDate, until: NaiveDate) -> Result<u64> {
         self.with_conn(|conn| {
             conn.prepare_cached("SELECT COUNT(*) FROM papers WHERE listed_on BETWEEN ?1 AND ?2")?

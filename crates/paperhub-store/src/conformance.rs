@@ -62,6 +62,7 @@ pub fn run_all<S: Store + 'static>(fresh: impl Fn() -> S) {
     tokens_are_found_by_their_hash_and_revoked_by_their_owner(&fresh());
     sessions_expire_and_end_one_by_one_or_all_at_once(&fresh());
     votes_are_one_per_account_and_paper_and_counted_exactly(&fresh());
+    a_span_is_listed_by_votes_with_ties_in_listing_order(&fresh());
     comments_keep_their_thread_edits_and_marks(&fresh());
     submissions_are_one_per_account_and_the_first_is_shown(&fresh());
     a_deleted_account_leaves_its_submissions_and_takes_its_votes_and_comments(&fresh());
@@ -770,6 +771,61 @@ pub fn votes_are_one_per_account_and_paper_and_counted_exactly(store: &dyn Store
     assert_eq!(store.voted_since(0, 1).unwrap(), vec![(yolo, 2)]);
     let future = crate::to_unix(chrono::Utc::now()) + 3_600;
     assert!(store.voted_since(future, 10).unwrap().is_empty());
+}
+
+/// The daily list by votes: most upvoted first, ties (and unvoted papers) in the listing's
+/// order, paged like the listing.
+pub fn a_span_is_listed_by_votes_with_ties_in_listing_order(store: &dyn Store) {
+    let day = NaiveDate::from_ymd_opt(2025, 6, 5).unwrap();
+    let before = NaiveDate::from_ymd_opt(2025, 6, 4).unwrap();
+    store
+        .upsert_batch(&[
+            listing("First", day),
+            listing("Second", day),
+            listing("Third", day),
+            listing("Fourth", day),
+            listing("Earlier", before),
+        ])
+        .unwrap();
+    let key = |title: &str| {
+        store
+            .papers_between(before, day, 10, 0)
+            .unwrap()
+            .into_iter()
+            .find(|p| p.paper.meta.title == title)
+            .unwrap()
+            .key
+    };
+    let (ada, grace) = (
+        member(store, "ada@example.org").id,
+        member(store, "grace@example.org").id,
+    );
+    store.set_vote(ada, key("Third"), true).unwrap();
+    store.set_vote(grace, key("Third"), true).unwrap();
+    store.set_vote(ada, key("Earlier"), true).unwrap();
+    store.set_vote(grace, key("Second"), true).unwrap();
+    let titles = |limit, offset| -> Vec<String> {
+        store
+            .papers_between_by_votes(before, day, limit, offset)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.paper.meta.title)
+            .collect()
+    };
+    assert_eq!(
+        titles(10, 0),
+        ["Third", "Second", "Earlier", "First", "Fourth"],
+        "two votes, then one each (latest day first), then none in listing order"
+    );
+    assert_eq!(titles(2, 2), ["Earlier", "First"]);
+    assert_eq!(
+        store
+            .papers_between_by_votes(day, day, 10, 0)
+            .unwrap()
+            .len(),
+        4,
+        "the span's papers only"
+    );
 }
 
 /// Comments: on a paper, replies on the same paper only, edits and marks kept, counts shown.

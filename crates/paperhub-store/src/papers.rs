@@ -101,6 +101,16 @@ pub trait PaperStore: Send + Sync {
         offset: usize,
     ) -> Result<Vec<StoredPaper>>;
 
+    /// [`PaperStore::papers_between`], the most upvoted first (ties in the listing's order):
+    /// the daily list as the community ranks it.
+    fn papers_between_by_votes(
+        &self,
+        from: NaiveDate,
+        until: NaiveDate,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<StoredPaper>>;
+
     /// How many papers are listed on a day from `from` to `until` (both included).
     fn count_between(&self, from: NaiveDate, until: NaiveDate) -> Result<u64>;
 

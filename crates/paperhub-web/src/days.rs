@@ -24,15 +24,18 @@ fn given(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// The span named by `date`, `week` or `month` (at most one), else the latest day with papers.
+/// The span named by `date`, `week` or `month` (at most one), else the latest day with papers,
+/// in the order `sort` names (`listing`, the default, or `votes`).
 pub async fn listing(
     state: &AppState,
     date: Option<&str>,
     week: Option<&str>,
     month: Option<&str>,
+    sort: Option<&str>,
     limit: usize,
     offset: usize,
 ) -> Result<Listing, ApiError> {
+    let order = paperhub_app::DayOrder::parse(sort)?;
     let asked = match (given(date), given(week), given(month)) {
         (None, None, None) => None,
         (Some(d), None, None) => Some(DayRange::parse_day(d)?),
@@ -67,7 +70,7 @@ pub async fn listing(
                 }
                 other => (Some(other.previous()), Some(other.next())),
             };
-            let page = hub.papers_in(range, limit, offset)?;
+            let page = hub.papers_in_order(range, order, limit, offset)?;
             Ok(Listing {
                 range: Some(range),
                 previous,

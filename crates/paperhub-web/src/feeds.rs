@@ -46,7 +46,7 @@ struct FeedContent {
 }
 
 async fn daily(state: &AppState, headers: &HeaderMap, ext: &str) -> Result<FeedContent, ApiError> {
-    let listing = crate::days::listing(state, None, None, None, FEED_PAPERS, 0).await?;
+    let listing = crate::days::listing(state, None, None, None, None, FEED_PAPERS, 0).await?;
     let base = state.base_url(headers);
     let day = listing.range.map(|r| r.to_string());
     Ok(FeedContent {

@@ -24,6 +24,10 @@ pub struct ListPapersQuery {
     pub week: Option<String>,
     /// A month, `YYYY-MM`.
     pub month: Option<String>,
+    /// `listing` (default: latest day first, each day in its listing's order) or `votes`
+    /// (most upvoted first).
+    #[param(pattern = "^(listing|votes)$")]
+    pub sort: Option<String>,
     /// Papers per page, 1 to 100 (default 50).
     pub limit: Option<usize>,
     /// Papers to skip (default 0, at most 10000).
@@ -43,7 +47,7 @@ pub struct ListPapersResponse {
     pub previous: Option<String>,
     /// The nearest later span with papers (for a day) or the next week or month.
     pub next: Option<String>,
-    /// The papers, latest day first.
+    /// The papers, latest day first (or most upvoted first, with `sort=votes`).
     pub papers: Vec<PaperResponse>,
     /// How many papers the span holds.
     pub total: u64,
@@ -76,6 +80,7 @@ pub async fn list_papers(
         query.date.as_deref(),
         query.week.as_deref(),
         query.month.as_deref(),
+        query.sort.as_deref(),
         limit,
         offset,
     )

@@ -21,6 +21,7 @@ pub struct ListDayQuery {
     date: Option<String>,
     week: Option<String>,
     month: Option<String>,
+    sort: Option<String>,
     page: Option<String>,
 }
 
@@ -42,6 +43,8 @@ struct HomePage {
     previous: Option<NavLink>,
     next: Option<NavLink>,
     views: Vec<NavLink>,
+    /// The two orders: label, link, and whether it is this page's.
+    orders: Vec<(&'static str, String, bool)>,
     papers: Vec<PaperCard>,
     total: u64,
     first_rank: usize,
@@ -100,6 +103,7 @@ pub async fn list_day(
         query.date.as_deref(),
         query.week.as_deref(),
         query.month.as_deref(),
+        query.sort.as_deref(),
         PER_PAGE,
         offset,
     )
@@ -115,6 +119,7 @@ pub async fn list_day(
                 previous: None,
                 next: None,
                 views: Vec::new(),
+                orders: Vec::new(),
                 papers: Vec::new(),
                 total: 0,
                 first_rank: 1,
@@ -154,7 +159,24 @@ pub async fn list_day(
         nav(DayRange::month_of(first), "Month".into()),
     ];
     views.retain(|v| v.href != span_query(range));
-    let this = span_query(range);
+    let order = paperhub_app::DayOrder::parse(query.sort.as_deref()).map_err(ApiError::from)?;
+    let orders = [
+        ("Listing order", paperhub_app::DayOrder::Listing),
+        ("Most upvoted", paperhub_app::DayOrder::Votes),
+    ]
+    .into_iter()
+    .map(|(label, o)| {
+        let href = match o {
+            paperhub_app::DayOrder::Listing => span_query(range),
+            paperhub_app::DayOrder::Votes => format!("{}&sort=votes", span_query(range)),
+        };
+        (label, href, o == order)
+    })
+    .collect();
+    let this = match order {
+        paperhub_app::DayOrder::Listing => span_query(range),
+        paperhub_app::DayOrder::Votes => format!("{}&sort=votes", span_query(range)),
+    };
     let shown = offset + listing.papers.len();
     let page_title = match range {
         DayRange::Day(_) => format!("Papers of {}", heading(range)),
@@ -169,6 +191,7 @@ pub async fn list_day(
         previous,
         next,
         views,
+        orders,
         papers: super::cards(&state, &listing.papers).await?,
         total: listing.total,
         first_rank: offset + 1,

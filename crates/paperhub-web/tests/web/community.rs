@@ -447,3 +447,46 @@ async fn comments_thread_render_safely_and_only_their_authors_and_moderators_cha
         .await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test]
+async fn the_daily_list_is_ordered_by_votes_when_asked_in_the_api_and_on_the_page() {
+    let app = TestApp::seeded().await;
+    let id = yolo(&app).await;
+    let listed = app.json("/api/v1/papers?date=2025-06-05", 200).await;
+    assert_ne!(
+        listed["papers"][0]["id"],
+        id.as_str(),
+        "not first by listing"
+    );
+    let token = member(&app, "ada@example.org").await;
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/papers/{id}/vote"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let by_votes = app
+        .json("/api/v1/papers?date=2025-06-05&sort=votes", 200)
+        .await;
+    assert_eq!(by_votes["papers"][0]["id"], id.as_str());
+    assert_eq!(by_votes["papers"][0]["votes"], 1);
+    assert_eq!(
+        by_votes["total"], listed["total"],
+        "the same papers, reordered"
+    );
+    assert_eq!(
+        by_votes["papers"][1]["id"], listed["papers"][0]["id"],
+        "then the listing's order"
+    );
+    let page = app.text("/?date=2025-06-05&sort=votes", 200).await;
+    let first_card = page.split("<article class=\"paper\">").nth(1).unwrap();
+    assert!(first_card.contains("YOLOv9"), "{first_card}");
+    assert!(page.contains("<strong>Most upvoted</strong>"));
+    let (status, body) = app
+        .call(Method::GET, "/api/v1/papers?sort=stars", None, None)
+        .await;
+    assert_eq!(status, 400, "{body}");
+}
