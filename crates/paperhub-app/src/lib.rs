@@ -51,7 +51,8 @@ pub use submissions::{
     Community, SubmissionRules, Submitted, DEFAULT_MAX_AGE_DAYS, DELETED_ACCOUNT,
 };
 pub use trending::{
-    Period, TrendingPaper, TrendingRules, Why, DEFAULT_GRAVITY, DEFAULT_OFFSET_HOURS, FORMULA,
+    Period, TrendingPaper, TrendingRules, Why, DEFAULT_CACHE_SECS, DEFAULT_GRAVITY,
+    DEFAULT_OFFSET_HOURS, FORMULA,
 };
 pub use votes::VoteOutcome;
 
@@ -163,6 +164,11 @@ pub struct Hub {
     writing: Arc<Mutex<()>>,
     /// The trending formula's parameters.
     trending_rules: trending::TrendingRules,
+    /// Each period's ranking as last computed, across every clone of this hub.
+    rankings: trending::RankingCache,
+    /// Votes given or taken back through this hub (any clone): a ranking computed before the
+    /// last one is stale.
+    votes_cast: Arc<std::sync::atomic::AtomicU64>,
     /// Where submitted papers are looked up (`None`: this hub takes no submissions).
     submissions: Option<submissions::SubmissionRules>,
 }
@@ -177,13 +183,17 @@ impl Hub {
             searches: Arc::new(AtomicUsize::new(0)),
             writing: Arc::new(Mutex::new(())),
             trending_rules: trending::TrendingRules::default(),
+            rankings: Default::default(),
+            votes_cast: Default::default(),
             submissions: None,
         }
     }
 
-    /// The same hub ranking trending papers by `rules`.
+    /// The same hub ranking trending papers by `rules` (with rankings of its own: those of
+    /// other rules are not reused).
     pub fn with_trending(mut self, rules: trending::TrendingRules) -> Self {
         self.trending_rules = rules;
+        self.rankings = Default::default();
         self
     }
 

@@ -30,7 +30,7 @@ const CANDIDATES: usize = 1_000;
 pub const FORMULA: &str = "votes_in_period / (age_hours + offset_hours) ^ gravity";
 
 /// Over which window votes count.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Period {
     /// The last 24 hours.
@@ -88,13 +88,35 @@ pub struct TrendingRules {
     pub gravity: f64,
     /// Hours added to every age.
     pub offset_hours: f64,
+    /// Seconds a period's ranking is kept before it is computed again (0: every time). A vote
+    /// through this node drops it at once; votes through other nodes show within this time.
+    pub cache_secs: u64,
 }
+
+/// The default of `trending.cache_secs`.
+pub const DEFAULT_CACHE_SECS: u64 = 10;
+
+/// A period's ranking as last computed.
+#[derive(Debug, Clone)]
+pub(crate) struct CachedRanking {
+    /// The `now` it was computed for.
+    at: DateTime<Utc>,
+    /// The hub's vote count then ([`Hub::votes_cast`]).
+    generation: u64,
+    /// The first [`crate::MAX_LIMIT`] papers.
+    ranked: Vec<TrendingPaper>,
+}
+
+/// Each period's ranking, shared by every clone of a hub.
+pub(crate) type RankingCache =
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<Period, CachedRanking>>>;
 
 impl Default for TrendingRules {
     fn default() -> Self {
         TrendingRules {
             gravity: DEFAULT_GRAVITY,
             offset_hours: DEFAULT_OFFSET_HOURS,
+            cache_secs: DEFAULT_CACHE_SECS,
         }
     }
 }
@@ -144,6 +166,43 @@ impl Hub {
             )));
         }
         let rules = self.trending_rules;
+        let generation = self.votes_cast.load(std::sync::atomic::Ordering::Acquire);
+        if rules.cache_secs > 0 {
+            let cache = self
+                .rankings
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(cached) = cache.get(&period) {
+                let age = now - cached.at;
+                if cached.generation == generation
+                    && age >= chrono::Duration::zero()
+                    && age < chrono::Duration::seconds(rules.cache_secs as i64)
+                {
+                    return Ok(cached.ranked.iter().take(limit).cloned().collect());
+                }
+            }
+        }
+        let ranked = self.rank(period, now)?;
+        let shown = ranked.iter().take(limit).cloned().collect();
+        if rules.cache_secs > 0 {
+            self.rankings
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(
+                    period,
+                    CachedRanking {
+                        at: now,
+                        generation,
+                        ranked,
+                    },
+                );
+        }
+        Ok(shown)
+    }
+
+    /// The first [`crate::MAX_LIMIT`] papers trending over `period` as of `now`, computed.
+    fn rank(&self, period: Period, now: DateTime<Utc>) -> Result<Vec<TrendingPaper>> {
+        let rules = self.trending_rules;
         let since = paperhub_store::to_unix(now - period.duration());
         let voted = self.store.voted_since(since, CANDIDATES)?;
         let keys: Vec<u64> = voted.iter().map(|(key, _)| *key).collect();
@@ -186,7 +245,7 @@ impl Hub {
                 .then(b.why.votes_in_period.cmp(&a.why.votes_in_period))
                 .then(a.paper.id.as_str().cmp(b.paper.id.as_str()))
         });
-        ranked.truncate(limit);
+        ranked.truncate(crate::MAX_LIMIT);
         Ok(ranked)
     }
 

@@ -236,6 +236,8 @@ pub(crate) fn serve(
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env_remove("PAPERHUB_MODEL_DIR")
         .env("PAPERHUB_LOG", "warn")
+        // Load from one address: the rate limits are off, as `limits.enabled` is for.
+        .env("PAPERHUB_LIMITS__ENABLED", "false")
         .stderr(Stdio::piped())
         .spawn()?;
     let addr = announced_addr(&mut node)?;

@@ -141,6 +141,9 @@ pub struct TrendingSettings {
     pub gravity: f64,
     /// Hours added to every age, so that a new paper does not divide by almost nothing.
     pub offset_hours: f64,
+    /// Seconds a period's ranking is reused before it is computed again (0: never reused).
+    /// A vote through the same node drops it at once.
+    pub cache_secs: u64,
 }
 
 impl Default for TrendingSettings {
@@ -148,6 +151,7 @@ impl Default for TrendingSettings {
         Self {
             gravity: paperhub_app::DEFAULT_GRAVITY,
             offset_hours: paperhub_app::DEFAULT_OFFSET_HOURS,
+            cache_secs: paperhub_app::DEFAULT_CACHE_SECS,
         }
     }
 }
@@ -166,6 +170,7 @@ impl TrendingSettings {
         Ok(paperhub_app::TrendingRules {
             gravity: self.gravity,
             offset_hours: self.offset_hours,
+            cache_secs: self.cache_secs,
         })
     }
 }

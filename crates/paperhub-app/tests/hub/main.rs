@@ -9,7 +9,7 @@ use paperhub_app::{HarvestPlan, Hub, HubError, NoObserver, SearchMode, SearchReq
 use paperhub_core::{ArxivId, PaperMeta};
 use paperhub_ingest::harvest::{HarvestRequest, Harvester};
 use paperhub_search::{KeywordIndex, TantivyIndex, VectorIndex};
-use paperhub_store::{AccountStore, PaperStore};
+use paperhub_store::{AccountStore, PaperStore, VoteStore};
 use paperhub_store_sqlite::SqliteStore;
 
 use paperhub_test_support::shared;
@@ -886,6 +886,7 @@ fn trending_ranks_by_recent_votes_over_age_and_says_why() {
         .with_trending(paperhub_app::TrendingRules {
             gravity: 1e-9,
             offset_hours: 2.0,
+            ..Default::default()
         })
         .trending(paperhub_app::Period::Day, 10, now)
         .unwrap();
@@ -901,4 +902,74 @@ fn trending_ranks_by_recent_votes_over_age_and_says_why() {
         "year".parse::<paperhub_app::Period>(),
         Err(HubError::Invalid(_))
     ));
+}
+
+#[test]
+fn a_ranking_is_reused_for_its_cache_time_and_dropped_by_a_vote_through_the_hub() {
+    let p = parts();
+    let today = chrono::Utc::now().date_naive();
+    p.hub
+        .ingest(
+            [
+                Ok(PaperMeta {
+                    listed_on: Some(today),
+                    ..paper("2401.00001", "One", "An abstract.")
+                }),
+                Ok(PaperMeta {
+                    listed_on: Some(today),
+                    ..paper("2401.00002", "Two", "An abstract.")
+                }),
+            ],
+            10,
+            &mut NoObserver,
+        )
+        .unwrap();
+    let member = |n: usize| {
+        p.store
+            .create_account(&paperhub_store::NewAccount {
+                email: &paperhub_core::Email::parse(&format!("m{n}@example.org")).unwrap(),
+                name: "member",
+                password_hash: "h",
+                role: paperhub_core::Role::Member,
+            })
+            .unwrap()
+    };
+    let (ada, grace) = (member(0), member(1));
+    p.hub.vote(&ada, "2401.00001", true).unwrap();
+    let now = chrono::Utc::now();
+    let day = paperhub_app::Period::Day;
+    let ids = |hub: &Hub, at| -> Vec<String> {
+        hub.trending(day, 10, at)
+            .unwrap()
+            .iter()
+            .map(|t| format!("{}:{}", t.paper.id, t.votes))
+            .collect()
+    };
+    assert_eq!(ids(&p.hub, now), ["2401.00001:1"]);
+    // A vote written by another node (straight into the store) shows once the cache time
+    // (10 s by default) has passed.
+    let two = p.hub.find_paper("2401.00002").unwrap().unwrap().id;
+    let key = p.store.key_of(&two).unwrap().unwrap();
+    p.store.set_vote(grace.id, key, true).unwrap();
+    assert_eq!(
+        ids(&p.hub, now + chrono::Duration::seconds(5)),
+        ["2401.00001:1"]
+    );
+    assert_eq!(
+        ids(&p.hub, now + chrono::Duration::seconds(11)),
+        ["2401.00001:1", "2401.00002:1"]
+    );
+    // A vote through this hub shows at once.
+    let later = now + chrono::Duration::seconds(12);
+    assert_eq!(ids(&p.hub, later).len(), 2);
+    p.hub.vote(&grace, "2401.00001", true).unwrap();
+    assert_eq!(ids(&p.hub, later)[0], "2401.00001:2");
+    // Without a cache, every call counts afresh.
+    let uncached = p.hub.clone().with_trending(paperhub_app::TrendingRules {
+        cache_secs: 0,
+        ..Default::default()
+    });
+    assert_eq!(ids(&uncached, later).len(), 2);
+    p.store.set_vote(ada.id, key, true).unwrap();
+    assert_eq!(ids(&uncached, later)[1], "2401.00002:2");
 }
