@@ -403,7 +403,7 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn announced_addr(child: &mut std::process::Child) -> anyhow::Result<String> {
+pub(crate) fn announced_addr(child: &mut std::process::Child) -> anyhow::Result<String> {
     use std::io::BufRead;
     let stderr = child.stderr.take().context("serve's stderr")?;
     let mut lines = std::io::BufReader::new(stderr);

@@ -18,6 +18,7 @@ mod quality;
 mod relevance;
 mod report;
 mod run;
+mod trending;
 mod vectors;
 mod votes;
 
@@ -69,6 +70,8 @@ enum Command {
     Memory(memory::MemoryArgs),
     /// Upvotes per second over HTTP on the embedded SQLite hub.
     Votes(votes::VotesArgs),
+    /// `/trending` requests per second on a big hub with many votes, beside the daily page.
+    Trending(trending::TrendingArgs),
 }
 
 fn main() -> ExitCode {
@@ -93,6 +96,7 @@ fn main() -> ExitCode {
         Command::Vectors(args) => vectors::run(&args),
         Command::Memory(args) => memory::run(&args),
         Command::Votes(args) => votes::run(&args),
+        Command::Trending(args) => trending::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
