@@ -34,6 +34,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_sessions",
         include_str!("../migrations/0008_sessions.sql"),
     ),
+    (
+        "0009_vote_totals",
+        include_str!("../migrations/0009_vote_totals.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

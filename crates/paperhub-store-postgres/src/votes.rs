@@ -27,7 +27,7 @@ impl VoteStore for PostgresStore {
         let row = conn
             .query_one(
                 "SELECT (SELECT COUNT(*) FROM papers WHERE key = $1), \
-                        (SELECT COUNT(*) FROM votes WHERE paper_key = $1)",
+                        (SELECT COALESCE(MAX(n), 0) FROM vote_totals WHERE paper_key = $1)",
                 &[&key],
             )
             .map_err(map_err)?;
@@ -43,9 +43,9 @@ impl VoteStore for PostgresStore {
         }
         let counts: std::collections::HashMap<String, u64> = self
             .query(
-                "SELECT p.id, COUNT(v.paper_key) FROM papers p \
-                 LEFT JOIN votes v ON v.paper_key = p.key \
-                 WHERE p.id = ANY($1) GROUP BY p.id",
+                "SELECT p.id, COALESCE(t.n, 0) FROM papers p \
+                 LEFT JOIN vote_totals t ON t.paper_key = p.key \
+                 WHERE p.id = ANY($1)",
                 &[&paper_ids],
             )?
             .iter()

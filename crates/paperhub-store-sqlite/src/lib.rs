@@ -392,7 +392,7 @@ impl PaperStore for SqliteStore {
         self.with_conn(|conn| {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {SELECT_COLUMNS} FROM papers WHERE listed_on BETWEEN ?1 AND ?2 \
-                 ORDER BY (SELECT COUNT(*) FROM votes WHERE votes.paper_key = papers.key) DESC, \
+                 ORDER BY (SELECT COALESCE(MAX(n), 0) FROM vote_totals t WHERE t.paper_key = papers.key) DESC, \
                  listed_on DESC, key LIMIT ?3 OFFSET ?4"
             ))?;
             let rows = stmt.query_map(

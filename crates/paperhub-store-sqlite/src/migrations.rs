@@ -42,6 +42,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_sessions",
         include_str!("../migrations/0010_sessions.sql"),
     ),
+    (
+        "0011_vote_totals",
+        include_str!("../migrations/0011_vote_totals.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`.

@@ -27,7 +27,7 @@ impl VoteStore for SqliteStore {
             let counts: (i64, i64) = tx
                 .prepare_cached(
                     "SELECT (SELECT COUNT(*) FROM papers WHERE key = ?1), \
-                            (SELECT COUNT(*) FROM votes WHERE paper_key = ?1)",
+                            (SELECT COALESCE(MAX(n), 0) FROM vote_totals WHERE paper_key = ?1)",
                 )?
                 .query_row([paper_key as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
             tx.commit()?;
@@ -42,8 +42,8 @@ impl VoteStore for SqliteStore {
     fn vote_counts(&self, paper_ids: &[&str]) -> Result<Vec<u64>> {
         self.with_conn(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT COUNT(v.paper_key) FROM papers p LEFT JOIN votes v ON v.paper_key = p.key \
-                 WHERE p.id = ?1",
+                "SELECT COALESCE((SELECT t.n FROM papers p JOIN vote_totals t \
+                 ON t.paper_key = p.key WHERE p.id = ?1), 0)",
             )?;
             paper_ids
                 .iter()

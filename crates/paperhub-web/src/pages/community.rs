@@ -184,3 +184,68 @@ pub async fn comment(
         Err(error) => error_page(error),
     }
 }
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MarkForm {
+    csrf: String,
+    /// `true` to hide, `false` to restore (moderators).
+    hidden: String,
+}
+
+/// The author deletes their comment (403 for anyone else's).
+pub async fn delete_comment(
+    State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
+    visitor: Visitor,
+    Path((id, comment)): Path<(String, u64)>,
+    Form(form): Form<MarkForm>,
+) -> Response {
+    mark(state, visitor, address, id, form, move |hub, account| {
+        hub.delete_comment(account, comment)
+    })
+    .await
+}
+
+/// A moderator hides or restores a comment (403 for members).
+pub async fn hide_comment(
+    State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
+    visitor: Visitor,
+    Path((id, comment)): Path<(String, u64)>,
+    Form(form): Form<MarkForm>,
+) -> Response {
+    let hidden = form.hidden != "false";
+    mark(state, visitor, address, id, form, move |hub, account| {
+        hub.hide_comment(account, comment, hidden)
+    })
+    .await
+}
+
+async fn mark(
+    state: AppState,
+    visitor: Visitor,
+    address: std::net::IpAddr,
+    id: String,
+    form: MarkForm,
+    change: impl FnOnce(&paperhub_app::Hub, &paperhub_app::Account) -> paperhub_app::Result<()>
+        + Send
+        + 'static,
+) -> Response {
+    let account = match member_for(&state, &visitor, &form.csrf, Action::Comment, address).await {
+        Ok(Some(account)) => account,
+        Ok(None) => return see_other("/login", Vec::new()),
+        Err(error) => return error_page(error),
+    };
+    let paper = match crate::api::find_paper(&state, id).await {
+        Ok(paper) => paper,
+        Err(error) => return error_page(error),
+    };
+    match state.hub(move |hub| change(hub, &account)).await {
+        Ok(()) => see_other(
+            &format!("{}#comments", paper_path(paper.id.as_str())),
+            Vec::new(),
+        ),
+        Err(error) => error_page(error),
+    }
+}

@@ -46,6 +46,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/papers/{id}/vote", post(community::vote))
         .route("/papers/{id}/comments", post(community::comment))
+        .route(
+            "/papers/{id}/comments/{comment}/delete",
+            post(community::delete_comment),
+        )
+        .route(
+            "/papers/{id}/comments/{comment}/hidden",
+            post(community::hide_comment),
+        )
 }
 
 /// What the header of every page shows of the visitor: who is signed in, and the CSRF token

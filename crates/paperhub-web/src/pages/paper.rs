@@ -28,6 +28,10 @@ pub struct CommentItem {
     pub gone: String,
     pub written: String,
     pub edited: bool,
+    /// The viewer wrote it (and may delete it).
+    pub mine: bool,
+    /// Hidden by a moderator (a moderator may restore it).
+    pub hidden: bool,
 }
 
 /// One period's line of "why trending".
@@ -62,13 +66,20 @@ struct PaperPage {
     formula: &'static str,
     thread: Vec<CommentItem>,
     signed_in: bool,
+    moderator: bool,
     similar_by_meaning: bool,
     similar: Vec<PaperCard>,
 }
 
 /// The thread in reading order: each comment followed by its replies, oldest first.
-fn thread(views: &[CommentView]) -> Vec<CommentItem> {
-    fn walk(views: &[CommentView], parent: Option<u64>, depth: usize, out: &mut Vec<CommentItem>) {
+fn thread(views: &[CommentView], viewer: Option<u64>) -> Vec<CommentItem> {
+    fn walk(
+        views: &[CommentView],
+        viewer: Option<u64>,
+        parent: Option<u64>,
+        depth: usize,
+        out: &mut Vec<CommentItem>,
+    ) {
         for view in views.iter().filter(|v| v.comment.parent_id == parent) {
             let c = &view.comment;
             out.push(CommentItem {
@@ -90,12 +101,14 @@ fn thread(views: &[CommentView]) -> Vec<CommentItem> {
                 },
                 written: c.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
                 edited: c.edited_at.is_some(),
+                mine: viewer.is_some() && c.account_id == viewer && !c.deleted,
+                hidden: c.hidden,
             });
-            walk(views, Some(c.id), depth + 1, out);
+            walk(views, viewer, Some(c.id), depth + 1, out);
         }
     }
     let mut out = Vec::with_capacity(views.len());
-    walk(views, None, 0, &mut out);
+    walk(views, viewer, None, 0, &mut out);
     out
 }
 
@@ -170,8 +183,12 @@ pub async fn show_paper(
             })
             .collect(),
         formula: paperhub_app::FORMULA,
-        thread: thread(&comments),
+        thread: thread(&comments, visitor.account.as_ref().map(|a| a.id)),
         signed_in: visitor.account.is_some(),
+        moderator: visitor
+            .account
+            .as_ref()
+            .is_some_and(|a| a.role >= paperhub_core::Role::Moderator && !a.banned),
         similar_by_meaning: similar.by == SimilarBy::Semantic,
         similar: super::cards(&state, similar.hits.iter().map(|h| &h.paper)).await?,
     };

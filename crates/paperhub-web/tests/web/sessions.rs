@@ -521,3 +521,55 @@ async fn sql_in_every_parameter_is_only_text() {
         "the last name within 40 characters"
     );
 }
+
+#[tokio::test]
+async fn on_the_page_authors_delete_their_own_comments_and_moderators_hide_others() {
+    let app = TestApp::seeded().await;
+    let id = yolo(&app).await;
+    let mut ada = Browser::new(&app);
+    ada.sign_up("ada@example.org", "Ada").await;
+    let posted = ada
+        .post(&format!("/papers/{id}/comments"), &[("body", "Mine.")])
+        .await;
+    assert_eq!(posted.status, 303);
+    let at = posted.location.unwrap();
+    let comment: u64 = at.rsplit("#comment-").next().unwrap().parse().unwrap();
+    let mut grace = Browser::new(&app);
+    grace.sign_up("grace@example.org", "Grace").await;
+    let page = grace.get(&format!("/papers/{id}")).await.body;
+    assert!(
+        !page.contains("/delete\""),
+        "no delete button on another's comment"
+    );
+    let delete = format!("/papers/{id}/comments/{comment}/delete");
+    let hide = format!("/papers/{id}/comments/{comment}/hidden");
+    assert_eq!(grace.post(&delete, &[]).await.status, 403, "not hers");
+    assert_eq!(
+        grace.post(&hide, &[("hidden", "true")]).await.status,
+        403,
+        "not a moderator"
+    );
+    app.hub
+        .accounts()
+        .set_role("grace@example.org", paperhub_core::Role::Moderator)
+        .unwrap();
+    assert_eq!(grace.post(&hide, &[("hidden", "true")]).await.status, 303);
+    let page = ada.get(&format!("/papers/{id}")).await.body;
+    assert!(page.contains("[hidden by a moderator]") && !page.contains("Mine."));
+    assert_eq!(grace.post(&hide, &[("hidden", "false")]).await.status, 303);
+    assert!(ada
+        .get(&format!("/papers/{id}"))
+        .await
+        .body
+        .contains("Mine."));
+    assert!(ada
+        .get(&format!("/papers/{id}"))
+        .await
+        .body
+        .contains("/delete\""));
+    assert_eq!(ada.post(&delete, &[]).await.status, 303);
+    let comments = app
+        .json(&format!("/api/v1/papers/{id}/comments"), 200)
+        .await;
+    assert_eq!(comments["comments"][0]["deleted"], true);
+}
