@@ -114,10 +114,12 @@ impl Hub {
     /// What the community did with each paper, in order: its votes, its shown comments and
     /// who submitted it. Every list, page and search result shows these.
     pub fn community(&self, papers: &[&PaperId]) -> Result<Vec<Community>> {
-        let mut keys = Vec::with_capacity(papers.len());
-        for id in papers {
-            keys.push(self.store.key_of(id)?.unwrap_or(u64::MAX));
-        }
+        let keys: Vec<u64> = self
+            .store
+            .keys_of(papers)?
+            .into_iter()
+            .map(|key| key.unwrap_or(u64::MAX))
+            .collect();
         let ids: Vec<&str> = papers.iter().map(|id| id.as_str()).collect();
         let votes = self.store.vote_counts(&ids)?;
         let comments = self.store.comment_counts(&keys)?;

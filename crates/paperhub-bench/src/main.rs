@@ -70,7 +70,7 @@ enum Command {
     Memory(memory::MemoryArgs),
     /// Upvotes per second over HTTP on the embedded SQLite hub.
     Votes(votes::VotesArgs),
-    /// `/trending` requests per second on a big hub with many votes, beside the daily page.
+    /// `/trending` requests per second on a big hub with many votes, cached and not.
     Trending(trending::TrendingArgs),
 }
 

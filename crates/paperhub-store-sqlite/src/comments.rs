@@ -102,17 +102,24 @@ impl CommentStore for SqliteStore {
     }
 
     fn comment_counts(&self, paper_keys: &[u64]) -> Result<Vec<u64>> {
+        // One read transaction for every paper (see `keys_of`).
         self.with_conn(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT COUNT(*) FROM comments WHERE paper_key = ?1 AND NOT hidden AND NOT deleted",
-            )?;
-            paper_keys
-                .iter()
-                .map(|&key| {
-                    stmt.query_row([key as i64], |r| r.get::<_, i64>(0))
-                        .map(|n| n as u64)
-                })
-                .collect()
+            let tx = conn.transaction()?;
+            let counts = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT COUNT(*) FROM comments \
+                     WHERE paper_key = ?1 AND NOT hidden AND NOT deleted",
+                )?;
+                paper_keys
+                    .iter()
+                    .map(|&key| {
+                        stmt.query_row([key as i64], |r| r.get::<_, i64>(0))
+                            .map(|n| n as u64)
+                    })
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            tx.commit()?;
+            Ok(counts)
         })
     }
 }

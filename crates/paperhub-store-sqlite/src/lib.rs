@@ -84,6 +84,10 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Every statement the hub runs stays prepared: with rusqlite's default of 16, a page
+        // that shows papers with their votes, comments and submitters (on top of the reads
+        // of search and trending) evicted statements and parsed them again on every request.
+        conn.set_prepared_statement_cache_capacity(128);
         // A 200 MB page cache keeps the lookup indexes of a few million papers in memory;
         // at 64 MB, ingest time doubled once the database outgrew it (BENCHMARKS.md).
         conn.pragma_update(None, "cache_size", -200_000)?;
@@ -285,6 +289,26 @@ impl PaperStore for SqliteStore {
                 .query_row([id.as_str()], |r| r.get::<_, i64>(0))
                 .optional()
                 .map(|k| k.map(|k| k as u64))
+        })
+    }
+
+    fn keys_of(&self, ids: &[&PaperId]) -> Result<Vec<Option<u64>>> {
+        // One read transaction for all of them: each statement outside one takes and drops
+        // the database's locks again.
+        self.with_conn(|conn| {
+            let tx = conn.transaction()?;
+            let found = {
+                let mut stmt = tx.prepare_cached("SELECT key FROM papers WHERE id = ?1")?;
+                ids.iter()
+                    .map(|id| {
+                        stmt.query_row([id.as_str()], |r| r.get::<_, i64>(0))
+                            .optional()
+                            .map(|k| k.map(|k| k as u64))
+                    })
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            tx.commit()?;
+            Ok(found)
         })
     }
 

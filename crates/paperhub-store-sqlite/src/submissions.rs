@@ -44,12 +44,18 @@ impl SubmissionStore for SqliteStore {
     }
 
     fn first_submissions(&self, paper_keys: &[u64]) -> Result<Vec<Option<Submission>>> {
+        // One read transaction for every paper (see `keys_of`).
         self.with_conn(|conn| {
-            let mut stmt = conn.prepare_cached(FIRST)?;
-            paper_keys
-                .iter()
-                .map(|&key| stmt.query_row([key as i64], row).optional())
-                .collect()
+            let tx = conn.transaction()?;
+            let found = {
+                let mut stmt = tx.prepare_cached(FIRST)?;
+                paper_keys
+                    .iter()
+                    .map(|&key| stmt.query_row([key as i64], row).optional())
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            tx.commit()?;
+            Ok(found)
         })
     }
 }

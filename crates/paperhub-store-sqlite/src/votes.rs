@@ -40,18 +40,24 @@ impl VoteStore for SqliteStore {
     }
 
     fn vote_counts(&self, paper_ids: &[&str]) -> Result<Vec<u64>> {
+        // One read transaction for every paper (see `keys_of`).
         self.with_conn(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT COALESCE((SELECT t.n FROM papers p JOIN vote_totals t \
-                 ON t.paper_key = p.key WHERE p.id = ?1), 0)",
-            )?;
-            paper_ids
-                .iter()
-                .map(|id| {
-                    stmt.query_row([id], |r| r.get::<_, i64>(0))
-                        .map(|n| n as u64)
-                })
-                .collect()
+            let tx = conn.transaction()?;
+            let counts = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT COALESCE((SELECT t.n FROM papers p JOIN vote_totals t \
+                     ON t.paper_key = p.key WHERE p.id = ?1), 0)",
+                )?;
+                paper_ids
+                    .iter()
+                    .map(|id| {
+                        stmt.query_row([id], |r| r.get::<_, i64>(0))
+                            .map(|n| n as u64)
+                    })
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            tx.commit()?;
+            Ok(counts)
         })
     }
 

@@ -78,6 +78,11 @@ pub trait PaperStore: Send + Sync {
     /// The store's key for the paper with this hub id.
     fn key_of(&self, id: &PaperId) -> Result<Option<u64>>;
 
+    /// [`PaperStore::key_of`] for each id, in order (a backend may answer them at once).
+    fn keys_of(&self, ids: &[&PaperId]) -> Result<Vec<Option<u64>>> {
+        ids.iter().map(|id| self.key_of(id)).collect()
+    }
+
     /// The papers with these keys, in the order asked; unknown keys are skipped.
     fn get_by_keys(&self, keys: &[u64]) -> Result<Vec<StoredPaper>>;
 
