@@ -117,6 +117,25 @@ fn decode_all(rows: Vec<Row>) -> Result<Vec<StoredPaper>> {
 }
 
 impl PostgresStore {
+    /// The papers listed from `from` to `until`, ordered first by `order` (an `ORDER BY` term
+    /// with its trailing comma, or nothing), then latest day first in the listing's order.
+    fn span(
+        &self,
+        from: NaiveDate,
+        until: NaiveDate,
+        order: &str,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<StoredPaper>> {
+        self.papers(
+            &format!(
+                "SELECT {SELECT_COLUMNS} FROM papers WHERE listed_on BETWEEN $1 AND $2 \
+                 ORDER BY {order} listed_on DESC, key LIMIT $3 OFFSET $4"
+            ),
+            &[&from, &until, &(limit as i64), &(offset as i64)],
+        )
+    }
+
     /// Connects to the database at `url` (`postgres://user:password@host:port/db`, or the
     /// key=value form), brings its schema up to date and keeps a pool of connections. An
     /// unreachable or wrong URL fails here, naming the URL (password masked) and the cause.
@@ -468,13 +487,7 @@ impl PaperStore for PostgresStore {
         limit: usize,
         offset: usize,
     ) -> Result<Vec<StoredPaper>> {
-        self.papers(
-            &format!(
-                "SELECT {SELECT_COLUMNS} FROM papers WHERE listed_on BETWEEN $1 AND $2 \
-                 ORDER BY listed_on DESC, key LIMIT $3 OFFSET $4"
-            ),
-            &[&from, &until, &(limit as i64), &(offset as i64)],
-        )
+        self.span(from, until, "", limit, offset)
     }
 
     fn papers_between_by_votes(
@@ -484,13 +497,12 @@ impl PaperStore for PostgresStore {
         limit: usize,
         offset: usize,
     ) -> Result<Vec<StoredPaper>> {
-        self.papers(
-            &format!(
-                "SELECT {SELECT_COLUMNS} FROM papers WHERE listed_on BETWEEN $1 AND $2 \
-                 ORDER BY (SELECT COALESCE(MAX(n), 0) FROM vote_totals t WHERE t.paper_key = papers.key) DESC, \
-                 listed_on DESC, key LIMIT $3 OFFSET $4"
-            ),
-            &[&from, &until, &(limit as i64), &(offset as i64)],
+        self.span(
+            from,
+            until,
+            "(SELECT COALESCE(MAX(n), 0) FROM vote_totals t WHERE t.paper_key = papers.key) DESC,",
+            limit,
+            offset,
         )
     }
 

@@ -35,6 +35,10 @@ fn other(e: impl Into<anyhow::Error>) -> StoreError {
 
 const SELECT_COLUMNS: &str = "key, seq, id, listed_on, meta";
 
+/// The `ORDER BY` term that puts the most upvoted papers first.
+const BY_VOTES: &str =
+    "(SELECT COALESCE(MAX(n), 0) FROM vote_totals t WHERE t.paper_key = papers.key) DESC,";
+
 fn row_to_stored(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredPaper> {
     let key: i64 = row.get(0)?;
     let seq: i64 = row.get(1)?;
@@ -105,6 +109,34 @@ impl SqliteStore {
         self.conn
             .lock()
             .map_err(|_| other(anyhow::anyhow!("store mutex poisoned")))
+    }
+
+    /// The papers listed from `from` to `until`, ordered first by `order` (an `ORDER BY` term
+    /// with its trailing comma, or nothing), then latest day first in the listing's order.
+    fn span(
+        &self,
+        from: NaiveDate,
+        until: NaiveDate,
+        order: &str,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<StoredPaper>> {
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {SELECT_COLUMNS} FROM papers WHERE listed_on BETWEEN ?1 AND ?2 \
+                 ORDER BY {order} listed_on DESC, key LIMIT ?3 OFFSET ?4"
+            ))?;
+            let rows = stmt.query_map(
+                params![
+                    day_text(Some(from)),
+                    day_text(Some(until)),
+                    limit as i64,
+                    offset as i64
+                ],
+                row_to_stored,
+            )?;
+            rows.collect()
+        })
     }
 
     fn with_conn<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T> {
@@ -386,22 +418,7 @@ impl PaperStore for SqliteStore {
         offset: usize,
     ) -> Result<Vec<StoredPaper>> {
         // A range scan of the `papers_listed_on` index.
-        self.with_conn(|conn| {
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {SELECT_COLUMNS} FROM papers WHERE listed_on BETWEEN ?1 AND ?2 \
-                 ORDER BY listed_on DESC, key LIMIT ?3 OFFSET ?4"
-            ))?;
-            let rows = stmt.query_map(
-                params![
-                    day_text(Some(from)),
-                    day_text(Some(until)),
-                    limit as i64,
-                    offset as i64
-                ],
-                row_to_stored,
-            )?;
-            rows.collect()
-        })
+        self.span(from, until, "", limit, offset)
     }
 
     fn papers_between_by_votes(
@@ -411,25 +428,8 @@ impl PaperStore for SqliteStore {
         limit: usize,
         offset: usize,
     ) -> Result<Vec<StoredPaper>> {
-        // The span's papers from the `papers_listed_on` index, each counted through
-        // `votes_paper`.
-        self.with_conn(|conn| {
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {SELECT_COLUMNS} FROM papers WHERE listed_on BETWEEN ?1 AND ?2 \
-                 ORDER BY (SELECT COALESCE(MAX(n), 0) FROM vote_totals t WHERE t.paper_key = papers.key) DESC, \
-                 listed_on DESC, key LIMIT ?3 OFFSET ?4"
-            ))?;
-            let rows = stmt.query_map(
-                params![
-                    day_text(Some(from)),
-                    day_text(Some(until)),
-                    limit as i64,
-                    offset as i64
-                ],
-                row_to_stored,
-            )?;
-            rows.collect()
-        })
+        // The span's papers from the `papers_listed_on` index, each with its total.
+        self.span(from, until, BY_VOTES, limit, offset)
     }
 
     fn count_between(&self, from: NaiveDate, until: NaiveDate) -> Result<u64> {

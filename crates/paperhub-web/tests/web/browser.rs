@@ -136,6 +136,17 @@ async fn fill_and_submit(client: &Client, css: &str, fields: &[(&str, &str)]) {
         .unwrap();
 }
 
+/// Clicks the element `css`.
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no `{css}` to click: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
 /// Waits until the browser is at `path` of `app`.
 async fn wait_for_path(client: &Client, path: &str) {
     for _ in 0..200 {
@@ -188,13 +199,7 @@ async fn a_member_signs_up_logs_in_submits_upvotes_comments_sees_it_trend_and_lo
     shoot(&client, "5-signed-up").await;
 
     // Log out, then log in again.
-    client
-        .find(Locator::Css("header form.inline button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "header form.inline button").await;
     text(&client, "header a[href='/login']").await;
     client.goto(&app.url("/login")).await.unwrap();
     fill_and_submit(
@@ -206,13 +211,7 @@ async fn a_member_signs_up_logs_in_submits_upvotes_comments_sees_it_trend_and_lo
     text(&client, "header a.viewer").await;
 
     // Submit a paper by its arXiv URL: the loopback arXiv answers.
-    client
-        .find(Locator::Css("header a[href='/submit']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "header a[href='/submit']").await;
     fill_and_submit(
         &client,
         "form.account-form",
@@ -226,13 +225,7 @@ async fn a_member_signs_up_logs_in_submits_upvotes_comments_sees_it_trend_and_lo
     assert_eq!(text(&client, "form.vote .votes").await, "0");
 
     // Upvote it.
-    client
-        .find(Locator::Css("form.vote button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "form.vote button").await;
     text(&client, "form.vote button.voted").await;
     assert_eq!(text(&client, "form.vote .votes").await, "1");
 
@@ -270,13 +263,7 @@ async fn a_member_signs_up_logs_in_submits_upvotes_comments_sees_it_trend_and_lo
     shoot(&client, "6-voted-and-commented").await;
 
     // The paper trends today, with its numbers.
-    client
-        .find(Locator::Css("header a[href='/trending']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "header a[href='/trending']").await;
     wait_for_path(&client, "/trending").await;
     assert_eq!(text(&client, "ol.trending article.paper h3 a").await, title);
     assert!(text(&client, "ol.trending .why")
@@ -285,22 +272,10 @@ async fn a_member_signs_up_logs_in_submits_upvotes_comments_sees_it_trend_and_lo
     shoot(&client, "7-trending").await;
 
     // Log out: the header offers log-in again, and the paper cannot be voted on.
-    client
-        .find(Locator::Css("header form.inline button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "header form.inline button").await;
     text(&client, "header a[href='/login']").await;
     client.goto(&app.url(&paper_path)).await.unwrap();
-    client
-        .find(Locator::Css("form.vote button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "form.vote button").await;
     wait_for_path(&client, "/login").await;
     client.close().await.unwrap();
     assert_eq!(
@@ -341,13 +316,7 @@ async fn a_reader_browses_the_day_searches_opens_a_paper_and_steps_back_a_day() 
         .send_keys("programmable gradient information")
         .await
         .unwrap();
-    client
-        .find(Locator::Css("form.search button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "form.search button").await;
     // The day's page lists papers the same way: wait for the search page's own filter form
     // (`#fq`) before reading results, or a slow navigation reads the old page (seen in CI).
     text(&client, "#fq").await;
@@ -357,13 +326,7 @@ async fn a_reader_browses_the_day_searches_opens_a_paper_and_steps_back_a_day() 
     shoot(&client, "2-search").await;
 
     // The paper, its abstract and similar papers.
-    client
-        .find(Locator::Css("ol.papers article.paper h3 a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "ol.papers article.paper h3 a").await;
     assert!(text(&client, "h1#title").await.starts_with("YOLOv9"));
     let abstract_text = text(&client, ".abstract-full").await;
     assert!(abstract_text.contains("programmable gradient information (PGI)"));
@@ -377,13 +340,7 @@ async fn a_reader_browses_the_day_searches_opens_a_paper_and_steps_back_a_day() 
 
     // Back to the day, then the day before.
     client.goto(&app.url("/")).await.unwrap();
-    client
-        .find(Locator::Css("nav.days a[rel=prev]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "nav.days a[rel=prev]").await;
     let previous_day: reqwest::Url = app.url("/?date=2025-06-04").parse().unwrap();
     client
         .wait()
