@@ -80,13 +80,15 @@ impl Hub {
         not_banned(account)?;
         let body = check_body(body)?;
         let key = self.paper_key(paper_id)?;
-        match self.store.add_comment(key, account.id, parent, &body) {
+        let added = match self.store.add_comment(key, account.id, parent, &body) {
             Err(paperhub_store::StoreError::NotFound) => Err(HubError::Invalid(format!(
                 "there is no comment {} on this paper to reply to",
                 parent.unwrap_or_default()
             ))),
             other => Ok(other?),
-        }
+        };
+        self.community_changed();
+        added
     }
 
     /// The comments on the paper `paper_id`, oldest first, as shown.
@@ -117,7 +119,9 @@ impl Hub {
     /// The author deletes comment `id` (it keeps its place while replies hang on it).
     pub fn delete_comment(&self, account: &Account, id: u64) -> Result<()> {
         self.own_comment(account, id)?;
-        Ok(self.store.mark_comment(id, None, Some(true))?)
+        self.store.mark_comment(id, None, Some(true))?;
+        self.community_changed();
+        Ok(())
     }
 
     /// A moderator (or admin) hides or restores comment `id`.
@@ -127,12 +131,14 @@ impl Hub {
                 "only moderators hide and restore comments".into(),
             ));
         }
-        match self.store.mark_comment(id, Some(hidden), None) {
+        let marked = match self.store.mark_comment(id, Some(hidden), None) {
             Err(paperhub_store::StoreError::NotFound) => {
                 Err(HubError::NotFound(format!("no comment {id}")))
             }
             other => Ok(other?),
-        }
+        };
+        self.community_changed();
+        marked
     }
 
     /// How many shown comments each paper has, in order.

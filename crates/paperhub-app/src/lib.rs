@@ -166,9 +166,9 @@ pub struct Hub {
     trending_rules: trending::TrendingRules,
     /// Each period's ranking as last computed, across every clone of this hub.
     rankings: trending::RankingCache,
-    /// Votes given or taken back through this hub (any clone): a ranking computed before the
-    /// last one is stale.
-    votes_cast: Arc<std::sync::atomic::AtomicU64>,
+    /// Community changes made through this hub (any clone): votes, comments, submissions. A
+    /// ranking computed before the last one is stale.
+    community_changes: Arc<std::sync::atomic::AtomicU64>,
     /// Where submitted papers are looked up (`None`: this hub takes no submissions).
     submissions: Option<submissions::SubmissionRules>,
 }
@@ -184,7 +184,7 @@ impl Hub {
             writing: Arc::new(Mutex::new(())),
             trending_rules: trending::TrendingRules::default(),
             rankings: Default::default(),
-            votes_cast: Default::default(),
+            community_changes: Default::default(),
             submissions: None,
         }
     }
@@ -195,6 +195,12 @@ impl Hub {
         self.trending_rules = rules;
         self.rankings = Default::default();
         self
+    }
+
+    /// Notes a change to votes, comments or submissions: cached rankings are stale now.
+    pub(crate) fn community_changed(&self) {
+        self.community_changes
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
     }
 
     /// Waits until no other writer of this hub runs, then holds it off until the guard drops.

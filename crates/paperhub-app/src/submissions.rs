@@ -104,6 +104,7 @@ impl Hub {
             .key_of(&paper.id)?
             .ok_or_else(|| HubError::NotFound(format!("no paper `{}`", paper.id)))?;
         let first = self.store.record_submission(key, account.id)?;
+        self.community_changed();
         Ok(Submitted {
             paper,
             added,

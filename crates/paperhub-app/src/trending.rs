@@ -88,8 +88,9 @@ pub struct TrendingRules {
     pub gravity: f64,
     /// Hours added to every age.
     pub offset_hours: f64,
-    /// Seconds a period's ranking is kept before it is computed again (0: every time). A vote
-    /// through this node drops it at once; votes through other nodes show within this time.
+    /// Seconds a period's ranking is kept before it is computed again (0: every time). A vote,
+    /// comment or submission through this node drops it at once; those through other nodes
+    /// show within this time.
     pub cache_secs: u64,
 }
 
@@ -101,7 +102,7 @@ pub const DEFAULT_CACHE_SECS: u64 = 10;
 pub(crate) struct CachedRanking {
     /// The `now` it was computed for.
     at: DateTime<Utc>,
-    /// The hub's vote count then ([`Hub::votes_cast`]).
+    /// The hub's count of community changes then.
     generation: u64,
     /// The first [`crate::MAX_LIMIT`] papers.
     ranked: Vec<TrendingPaper>,
@@ -145,6 +146,10 @@ pub struct TrendingPaper {
     pub paper: Paper,
     /// All its votes.
     pub votes: u64,
+    /// Its shown comments.
+    pub comments: u64,
+    /// Who submitted it, if it came by a submission (see [`crate::Community`]).
+    pub submitted_by: Option<String>,
     /// Its score in the period.
     pub score: f64,
     /// How the score came about.
@@ -166,7 +171,9 @@ impl Hub {
             )));
         }
         let rules = self.trending_rules;
-        let generation = self.votes_cast.load(std::sync::atomic::Ordering::Acquire);
+        let generation = self
+            .community_changes
+            .load(std::sync::atomic::Ordering::Acquire);
         if rules.cache_secs > 0 {
             let cache = self
                 .rankings
@@ -227,6 +234,8 @@ impl Hub {
                 TrendingPaper {
                     paper: stored.paper,
                     votes,
+                    comments: 0,
+                    submitted_by: None,
                     score,
                     why: Why {
                         votes_in_period,
@@ -246,6 +255,14 @@ impl Hub {
                 .then(a.paper.id.as_str().cmp(b.paper.id.as_str()))
         });
         ranked.truncate(crate::MAX_LIMIT);
+        // What a list shows beside each paper, counted once per ranking rather than on every
+        // page that shows it.
+        let ids: Vec<&paperhub_core::PaperId> = ranked.iter().map(|t| &t.paper.id).collect();
+        let community = self.community(&ids)?;
+        for (paper, community) in ranked.iter_mut().zip(community) {
+            paper.comments = community.comments;
+            paper.submitted_by = community.submitted_by;
+        }
         Ok(ranked)
     }
 

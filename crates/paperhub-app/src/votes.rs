@@ -35,8 +35,7 @@ impl Hub {
             .key_of(&paper.id)?
             .ok_or_else(|| HubError::NotFound(format!("no paper `{paper_id}`")))?;
         let votes = self.store.set_vote(account.id, key, up)?;
-        self.votes_cast
-            .fetch_add(1, std::sync::atomic::Ordering::Release);
+        self.community_changed();
         Ok(VoteOutcome {
             id: paper.id,
             votes,

@@ -142,7 +142,7 @@ pub struct TrendingSettings {
     /// Hours added to every age, so that a new paper does not divide by almost nothing.
     pub offset_hours: f64,
     /// Seconds a period's ranking is reused before it is computed again (0: never reused).
-    /// A vote through the same node drops it at once.
+    /// A vote, comment or submission through the same node drops it at once.
     pub cache_secs: u64,
 }
 

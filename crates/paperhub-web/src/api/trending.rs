@@ -62,6 +62,10 @@ pub struct TrendingResult {
     pub title: String,
     /// All its upvotes.
     pub votes: u64,
+    /// Its shown comments.
+    pub comment_count: u64,
+    /// The display name of its first submitter; `null` when it came by ingest.
+    pub submitted_by: Option<String>,
     /// Its trending score in the period.
     pub score: f64,
     /// The numbers that made the score.
@@ -109,6 +113,8 @@ pub async fn get_trending(
                 id: t.paper.id.to_string(),
                 title: t.paper.meta.title.clone(),
                 votes: t.votes,
+                comment_count: t.comments,
+                submitted_by: t.submitted_by.clone(),
                 score: t.score,
                 why: WhyResponse::from(&t.why),
                 listed_on: t.paper.listed_on,

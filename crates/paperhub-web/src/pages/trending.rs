@@ -50,15 +50,15 @@ pub async fn show_trending(
         Ok(papers) => papers,
         Err(error) => return error_page(error),
     };
-    let cards = match super::cards(&state, papers.iter().map(|t| &t.paper)).await {
-        Ok(cards) => cards,
-        Err(error) => return error_page(error),
-    };
     let entries = papers
         .iter()
-        .zip(cards)
-        .map(|(t, card)| {
+        .map(|t| {
             let w = &t.why;
+            // The ranking carries the numbers a card shows (counted when it was ranked).
+            let mut card = PaperCard::new(&t.paper);
+            card.votes = t.votes;
+            card.comments = t.comments;
+            card.submitted_by.clone_from(&t.submitted_by);
             (
                 card,
                 t.votes,

@@ -266,6 +266,10 @@ async fn a_member_signs_up_logs_in_submits_upvotes_comments_sees_it_trend_and_lo
     click(&client, "header a[href='/trending']").await;
     wait_for_path(&client, "/trending").await;
     assert_eq!(text(&client, "ol.trending article.paper h3 a").await, title);
+    assert_eq!(
+        text(&client, "ol.trending .comment-count").await,
+        "1 comments"
+    );
     assert!(text(&client, "ol.trending .why")
         .await
         .contains("1 votes this day"));
