@@ -197,6 +197,18 @@ impl Hub {
         self
     }
 
+    /// How many community changes (votes, comments, submissions) went through this hub: what
+    /// is shown of the community may be reused while it stays the same.
+    pub fn community_version(&self) -> u64 {
+        self.community_changes
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Seconds a trending ranking is reused (`trending.cache_secs`).
+    pub fn trending_cache_secs(&self) -> u64 {
+        self.trending_rules.cache_secs
+    }
+
     /// Notes a change to votes, comments or submissions: cached rankings are stale now.
     pub(crate) fn community_changed(&self) {
         self.community_changes

@@ -28,7 +28,17 @@ pub struct AppState {
     pub session_lifetime: chrono::Duration,
     /// Whether cookies are `Secure` (the public URL is https).
     pub secure_cookies: bool,
+    /// The trending pages as a visitor who is not signed in sees them, per period: when
+    /// rendered, at which [`paperhub_app::Hub::community_version`], and the HTML.
+    pub trending_pages: TrendingPages,
 }
+
+/// See [`AppState::trending_pages`].
+pub type TrendingPages = Arc<
+    std::sync::Mutex<
+        std::collections::HashMap<paperhub_app::Period, (std::time::Instant, u64, Arc<str>)>,
+    >,
+>;
 
 impl AppState {
     pub fn new(hub: Hub, config: &ServerConfig) -> Self {
@@ -43,6 +53,7 @@ impl AppState {
                 .public_url
                 .as_deref()
                 .is_some_and(|url| url.starts_with("https://")),
+            trending_pages: Default::default(),
         }
     }
 

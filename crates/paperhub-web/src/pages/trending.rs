@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use paperhub_app::{Period, FORMULA};
 
 use super::{error_page, render, Chrome, PaperCard};
@@ -43,6 +43,23 @@ pub async fn show_trending(
         Ok(period) => period,
         Err(error) => return error_page(error.into()),
     };
+    // A visitor who is not signed in sees the same page as every other: it is rendered once
+    // per ranking (the ranking's own cache time, and no community change since).
+    let anonymous = visitor.account.is_none();
+    let version = state.hub.community_version();
+    let keep = std::time::Duration::from_secs(state.hub.trending_cache_secs());
+    if anonymous && !keep.is_zero() {
+        let pages = state
+            .trending_pages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((at, seen, html)) = pages.get(&period) {
+            if *seen == version && at.elapsed() < keep {
+                return (StatusCode::OK, axum::response::Html(html.to_string())).into_response();
+            }
+        }
+    }
+    let rendered_at = std::time::Instant::now();
     let found = state
         .hub(move |hub| hub.trending(period, SHOWN, chrono::Utc::now()))
         .await;
@@ -86,5 +103,19 @@ pub async fn show_trending(
         formula: FORMULA,
         entries,
     };
-    render(&page, StatusCode::OK)
+    if !(anonymous && !keep.is_zero()) {
+        return render(&page, StatusCode::OK);
+    }
+    match page.render() {
+        Ok(html) => {
+            let html: std::sync::Arc<str> = html.into();
+            state
+                .trending_pages
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(period, (rendered_at, version, html.clone()));
+            (StatusCode::OK, axum::response::Html(html.to_string())).into_response()
+        }
+        Err(_) => render(&page, StatusCode::OK),
+    }
 }

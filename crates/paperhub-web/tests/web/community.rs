@@ -490,3 +490,29 @@ async fn the_daily_list_is_ordered_by_votes_when_asked_in_the_api_and_on_the_pag
         .await;
     assert_eq!(status, 400, "{body}");
 }
+
+#[tokio::test]
+async fn the_trending_page_shows_a_vote_at_once_though_it_is_rendered_once_per_ranking() {
+    let app = TestApp::seeded().await;
+    let id = yolo(&app).await;
+    let before = app.text("/trending?period=day", 200).await;
+    assert!(before.contains("No paper got a vote"), "nothing voted yet");
+    assert_eq!(
+        app.text("/trending?period=day", 200).await,
+        before,
+        "the kept page"
+    );
+    let token = member(&app, "ada@example.org").await;
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/papers/{id}/vote"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let after = app.text("/trending?period=day", 200).await;
+    assert!(after.contains("YOLOv9"), "the vote shows at once");
+    assert!(after.contains("▲ 1"), "with its count");
+}
