@@ -103,7 +103,7 @@ pub async fn show_trending(
         formula: FORMULA,
         entries,
     };
-    if !(anonymous && !keep.is_zero()) {
+    if !anonymous || keep.is_zero() {
         return render(&page, StatusCode::OK);
     }
     match page.render() {
