@@ -28,17 +28,58 @@ pub struct AppState {
     pub session_lifetime: chrono::Duration,
     /// Whether cookies are `Secure` (the public URL is https).
     pub secure_cookies: bool,
-    /// The trending pages as a visitor who is not signed in sees them, per period: when
-    /// rendered, at which [`paperhub_app::Hub::community_version`], and the HTML.
-    pub trending_pages: TrendingPages,
+    /// The trending pages as a visitor who is not signed in sees them, per period.
+    pub trending_pages: Arc<PageCache<paperhub_app::Period>>,
+    /// The day pages as a visitor who is not signed in sees them, per query string.
+    pub day_pages: Arc<PageCache<String>>,
 }
 
-/// See [`AppState::trending_pages`].
-pub type TrendingPages = Arc<
-    std::sync::Mutex<
-        std::collections::HashMap<paperhub_app::Period, (std::time::Instant, u64, Arc<str>)>,
-    >,
->;
+/// Pages as a visitor who is not signed in sees them (the same for every such visitor): each
+/// kept with when it was rendered and the version of what it shows, reused while that version
+/// holds and for at most `trending.cache_secs`, the time a ranking is kept.
+pub struct PageCache<K> {
+    pages: std::sync::Mutex<std::collections::HashMap<K, KeptPage>>,
+}
+
+/// A kept page: when the data it shows was read, their version, and the HTML.
+type KeptPage = (std::time::Instant, u64, Arc<str>);
+
+/// Pages a [`PageCache`] keeps at most; past this it starts again empty.
+const MAX_KEPT_PAGES: usize = 512;
+
+impl<K> Default for PageCache<K> {
+    fn default() -> Self {
+        PageCache {
+            pages: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq> PageCache<K> {
+    /// The page kept for `key` if it was rendered at `version` less than `keep` ago.
+    pub fn get(&self, key: &K, version: u64, keep: std::time::Duration) -> Option<Arc<str>> {
+        let pages = self
+            .pages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        pages
+            .get(key)
+            .filter(|(at, seen, _)| *seen == version && at.elapsed() < keep)
+            .map(|(_, _, html)| html.clone())
+    }
+
+    /// Keeps `html` for `key`, rendered at `version` from data read at `at`.
+    pub fn put(&self, key: K, version: u64, at: std::time::Instant, html: Arc<str>) {
+        let mut pages = self
+            .pages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if pages.len() >= MAX_KEPT_PAGES {
+            pages.clear();
+        }
+        pages.insert(key, (at, version, html));
+    }
+}
 
 impl AppState {
     pub fn new(hub: Hub, config: &ServerConfig) -> Self {
@@ -54,6 +95,7 @@ impl AppState {
                 .as_deref()
                 .is_some_and(|url| url.starts_with("https://")),
             trending_pages: Default::default(),
+            day_pages: Default::default(),
         }
     }
 

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use paperhub_app::DayRange;
 use serde::Deserialize;
 
@@ -94,8 +94,28 @@ fn heading(range: DayRange) -> String {
 pub async fn list_day(
     State(state): State<AppState>,
     visitor: Visitor,
+    uri: axum::http::Uri,
     Query(query): Query<ListDayQuery>,
 ) -> Result<Response, PageError> {
+    // A visitor who is not signed in sees the same page as every other: it is kept until the
+    // papers (the store's change number) or the community (votes, comments, submissions
+    // through this node) change, and for at most the time a trending ranking is kept.
+    let anonymous = visitor.account.is_none();
+    let keep = std::time::Duration::from_secs(state.hub.trending_cache_secs());
+    let key = uri.query().unwrap_or_default().to_owned();
+    let read_at = std::time::Instant::now();
+    let version = if anonymous && !keep.is_zero() {
+        let community = state.hub.community_version();
+        let seq = state.hub(|hub| Ok(hub.store().last_seq()?)).await?;
+        // One number for both: a change of either gives another.
+        let version = seq.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ community;
+        if let Some(html) = state.day_pages.get(&key, version, keep) {
+            return Ok((StatusCode::OK, axum::response::Html(html.to_string())).into_response());
+        }
+        Some(version)
+    } else {
+        None
+    };
     let page = parse_page(query.page.as_deref())?;
     let offset = (page - 1) * PER_PAGE;
     let listing = crate::days::listing(
@@ -199,5 +219,10 @@ pub async fn list_day(
         older_page: ((shown as u64) < listing.total).then(|| format!("{this}&page={}", page + 1)),
         empty_hub: false,
     };
+    if let (Some(version), Ok(html)) = (version, askama::Template::render(&home)) {
+        let html: std::sync::Arc<str> = html.into();
+        state.day_pages.put(key, version, read_at, html.clone());
+        return Ok((StatusCode::OK, axum::response::Html(html.to_string())).into_response());
+    }
     Ok(render(&home, StatusCode::OK))
 }

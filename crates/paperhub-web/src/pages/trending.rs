@@ -49,14 +49,8 @@ pub async fn show_trending(
     let version = state.hub.community_version();
     let keep = std::time::Duration::from_secs(state.hub.trending_cache_secs());
     if anonymous && !keep.is_zero() {
-        let pages = state
-            .trending_pages
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((at, seen, html)) = pages.get(&period) {
-            if *seen == version && at.elapsed() < keep {
-                return (StatusCode::OK, axum::response::Html(html.to_string())).into_response();
-            }
+        if let Some(html) = state.trending_pages.get(&period, version, keep) {
+            return (StatusCode::OK, axum::response::Html(html.to_string())).into_response();
         }
     }
     let rendered_at = std::time::Instant::now();
@@ -111,9 +105,7 @@ pub async fn show_trending(
             let html: std::sync::Arc<str> = html.into();
             state
                 .trending_pages
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert(period, (rendered_at, version, html.clone()));
+                .put(period, version, rendered_at, html.clone());
             (StatusCode::OK, axum::response::Html(html.to_string())).into_response()
         }
         Err(_) => render(&page, StatusCode::OK),

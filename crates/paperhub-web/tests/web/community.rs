@@ -516,3 +516,49 @@ async fn the_trending_page_shows_a_vote_at_once_though_it_is_rendered_once_per_r
     assert!(after.contains("YOLOv9"), "the vote shows at once");
     assert!(after.contains("▲ 1"), "with its count");
 }
+
+#[tokio::test]
+async fn the_day_page_kept_for_visitors_shows_a_vote_and_a_new_paper_at_once() {
+    let app = TestApp::seeded().await;
+    let id = yolo(&app).await;
+    let path = "/?date=2025-06-05&sort=votes";
+    let before = app.text(path, 200).await;
+    assert_eq!(app.text(path, 200).await, before, "the kept page");
+    let token = member(&app, "ada@example.org").await;
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/papers/{id}/vote"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let voted = app.text(path, 200).await;
+    let first_card = voted.split("<article class=\"paper\">").nth(1).unwrap();
+    assert!(
+        first_card.contains("YOLOv9") && first_card.contains("▲ 1"),
+        "{first_card}"
+    );
+    // A paper ingested since (the store's change number moves) shows at once too.
+    let last_page = app.text("/?date=2025-06-05&page=3", 200).await;
+    assert!(!last_page.contains("A Paper Listed Just Now"));
+    let fresh = crate::helpers::listed("A Paper Listed Just Now", "Fresh.", "2025-06-05");
+    let hub = app.hub.clone();
+    tokio::task::spawn_blocking(move || {
+        hub.ingest(
+            [Ok::<_, paperhub_ingest::RecordError>(
+                fresh.normalized().unwrap(),
+            )],
+            10,
+            &mut paperhub_app::NoObserver,
+        )
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(app
+        .text("/?date=2025-06-05&page=3", 200)
+        .await
+        .contains("A Paper Listed Just Now"));
+}
