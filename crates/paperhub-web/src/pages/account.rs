@@ -11,7 +11,7 @@ use axum::Form;
 use paperhub_core::Role;
 use serde::Deserialize;
 
-use super::{error_page, render, Chrome};
+use super::{error_page, render, with_error, Chrome};
 use crate::error::ApiError;
 use crate::limits::{Action, ClientAddr};
 use crate::session::{self, Visitor};
@@ -27,16 +27,6 @@ pub fn see_other(location: &str, cookies: Vec<HeaderValue>) -> Response {
     );
     for cookie in cookies {
         headers.append(SET_COOKIE, cookie);
-    }
-    response
-}
-
-/// A form page rendered again with `error`: its status, its message, and `Retry-After` for a
-/// rate limit.
-fn with_error(page: &impl Template, error: &ApiError) -> Response {
-    let mut response = render(page, error.code().status());
-    if let Some((name, value)) = error.retry_after() {
-        response.headers_mut().insert(name, value);
     }
     response
 }

@@ -10,7 +10,7 @@ use axum::Form;
 use serde::Deserialize;
 
 use super::account::see_other;
-use super::{error_page, render, Chrome};
+use super::{error_page, render, with_error, Chrome};
 use crate::error::ApiError;
 use crate::limits::{Action, ClientAddr};
 use crate::links::paper_path;
@@ -82,11 +82,7 @@ pub async fn submit(
         Ok(submitted) => see_other(&paper_path(submitted.paper.id.as_str()), Vec::new()),
         Err(error) => {
             let page = SubmitPage::new(&state, &visitor, form.arxiv_id, error.public_message());
-            let mut response = render(&page, error.code().status());
-            if let Some((name, value)) = error.retry_after() {
-                response.headers_mut().insert(name, value);
-            }
-            response
+            with_error(&page, &error)
         }
     }
 }

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use paperhub_app::DayRange;
 use serde::Deserialize;
 
@@ -110,7 +110,7 @@ pub async fn list_day(
         // One number for both: a change of either gives another.
         let version = seq.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ community;
         if let Some(html) = state.day_pages.get(&key, version, keep) {
-            return Ok((StatusCode::OK, axum::response::Html(html.to_string())).into_response());
+            return Ok(super::kept(&html));
         }
         Some(version)
     } else {
@@ -222,7 +222,7 @@ pub async fn list_day(
     if let (Some(version), Ok(html)) = (version, askama::Template::render(&home)) {
         let html: std::sync::Arc<str> = html.into();
         state.day_pages.put(key, version, read_at, html.clone());
-        return Ok((StatusCode::OK, axum::response::Html(html.to_string())).into_response());
+        return Ok(super::kept(&html));
     }
     Ok(render(&home, StatusCode::OK))
 }

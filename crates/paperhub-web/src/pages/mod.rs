@@ -103,6 +103,20 @@ fn render(template: &impl Template, status: StatusCode) -> Response {
     }
 }
 
+/// A page kept by a [`crate::state::PageCache`], answered as it was rendered.
+fn kept(html: &str) -> Response {
+    (StatusCode::OK, Html(html.to_owned())).into_response()
+}
+
+/// A form page rendered again with `error`: its status, and `Retry-After` for a rate limit.
+fn with_error(page: &impl Template, error: &ApiError) -> Response {
+    let mut response = render(page, error.code().status());
+    if let Some((name, value)) = error.retry_after() {
+        response.headers_mut().insert(name, value);
+    }
+    response
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use paperhub_app::{Period, FORMULA};
 
 use super::{error_page, render, Chrome, PaperCard};
@@ -50,7 +50,7 @@ pub async fn show_trending(
     let keep = std::time::Duration::from_secs(state.hub.trending_cache_secs());
     if anonymous && !keep.is_zero() {
         if let Some(html) = state.trending_pages.get(&period, version, keep) {
-            return (StatusCode::OK, axum::response::Html(html.to_string())).into_response();
+            return super::kept(&html);
         }
     }
     let rendered_at = std::time::Instant::now();
@@ -106,7 +106,7 @@ pub async fn show_trending(
             state
                 .trending_pages
                 .put(period, version, rendered_at, html.clone());
-            (StatusCode::OK, axum::response::Html(html.to_string())).into_response()
+            super::kept(&html)
         }
         Err(_) => render(&page, StatusCode::OK),
     }
