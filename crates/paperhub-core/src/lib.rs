@@ -10,8 +10,10 @@ pub mod account;
 pub mod arxiv_id;
 pub mod links;
 pub mod paper;
+pub mod subscription;
 pub mod text;
 
 pub use account::{Email, InvalidEmail, Role};
 pub use arxiv_id::{ArxivId, ArxivIdError};
 pub use paper::{Identity, InvalidPaper, Links, Paper, PaperId, PaperMeta, SourceFormat};
+pub use subscription::{Frequency, InvalidFrequency};

@@ -38,6 +38,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_vote_totals",
         include_str!("../migrations/0009_vote_totals.sql"),
     ),
+    ("0010_mail", include_str!("../migrations/0010_mail.sql")),
 ];
 
 /// The newest schema version this binary knows.

@@ -46,6 +46,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_vote_totals",
         include_str!("../migrations/0011_vote_totals.sql"),
     ),
+    ("0012_mail", include_str!("../migrations/0012_mail.sql")),
 ];
 
 /// Applies every migration newer than the database's `user_version`.

@@ -67,6 +67,10 @@ pub fn run_all<S: Store + 'static>(fresh: impl Fn() -> S) {
     submissions_are_one_per_account_and_the_first_is_shown(&fresh());
     a_deleted_account_leaves_its_submissions_and_takes_its_votes_and_comments(&fresh());
     embeddings_are_kept_per_model_and_redone_when_a_paper_changes(&fresh());
+    subscriptions_are_confirmed_once_by_a_token_that_expires(&fresh());
+    an_import_never_undoes_an_unsubscribe_and_a_request_never_changes_a_confirmed_one(&fresh());
+    the_outbox_adds_a_key_once_and_hands_a_mail_to_one_worker(&fresh());
+    finished_mails_record_papers_retries_and_permanent_failures(&fresh());
     papers_are_listed_by_day_with_their_neighbouring_days(&fresh());
     a_copy_holds_the_same_papers_vectors_and_values(&fresh(), &fresh());
     a_copy_refuses_a_target_that_holds_papers(&fresh(), &fresh());
@@ -978,4 +982,388 @@ pub fn a_deleted_account_leaves_its_submissions_and_takes_its_votes_and_comments
         store.delete_account(ada.id),
         Err(crate::StoreError::NotFound)
     ));
+}
+
+fn subscribe(
+    store: &dyn Store,
+    email: &str,
+    topics: &[&str],
+    confirmed: bool,
+) -> crate::Subscription {
+    let email = paperhub_core::Email::parse(email).unwrap();
+    let topics: Vec<String> = topics.iter().map(|t| (*t).to_owned()).collect();
+    store
+        .subscribe(
+            &crate::NewSubscription {
+                email: &email,
+                frequency: paperhub_core::Frequency::Daily,
+                topics: &topics,
+                manage_token: &format!("manage-{email}"),
+                confirmed,
+            },
+            Utc::now(),
+        )
+        .unwrap()
+}
+
+/// Double opt-in: a token confirms its subscription once, and not after it expired.
+pub fn subscriptions_are_confirmed_once_by_a_token_that_expires(store: &dyn Store) {
+    use crate::{Redeemed, TokenPurpose};
+    let now = Utc::now();
+    let ada = subscribe(store, "Ada@Example.org", &["diffusion"], false);
+    assert_eq!(ada.email.as_str(), "ada@example.org");
+    assert!(ada.confirmed_at.is_none() && !ada.is_active());
+    assert_eq!(ada.topics, vec!["diffusion".to_owned()]);
+    store
+        .add_mail_token(
+            "t-ada",
+            TokenPurpose::ConfirmSubscription,
+            ada.id,
+            now + chrono::Duration::hours(48),
+        )
+        .unwrap();
+    store
+        .add_mail_token(
+            "t-old",
+            TokenPurpose::ConfirmSubscription,
+            ada.id,
+            now - chrono::Duration::seconds(1),
+        )
+        .unwrap();
+    assert!(matches!(
+        store.confirm_subscription("t-old", now).unwrap(),
+        Redeemed::Expired(_)
+    ));
+    assert!(
+        !store.subscription(ada.id).unwrap().unwrap().is_active(),
+        "an expired token confirms nothing"
+    );
+    assert_eq!(
+        store.confirm_subscription("nope", now).unwrap(),
+        Redeemed::Unknown
+    );
+    let Redeemed::Done(confirmed) = store.confirm_subscription("t-ada", now).unwrap() else {
+        panic!("a good token confirms");
+    };
+    assert!(confirmed.is_active());
+    assert_eq!(
+        store.confirm_subscription("t-ada", now).unwrap(),
+        Redeemed::Used,
+        "single use"
+    );
+    assert_eq!(
+        store
+            .subscription_by_manage_token(&ada.manage_token)
+            .unwrap()
+            .unwrap()
+            .id,
+        ada.id
+    );
+    assert!(store.unsubscribe(ada.id, now).unwrap());
+    assert!(
+        !store.unsubscribe(ada.id, now).unwrap(),
+        "already unsubscribed"
+    );
+    assert!(!store.subscription(ada.id).unwrap().unwrap().is_active());
+    store
+        .set_preferences(ada.id, paperhub_core::Frequency::Weekly, &["graphs".into()])
+        .unwrap();
+    let changed = store.subscription(ada.id).unwrap().unwrap();
+    assert_eq!(
+        (changed.frequency, changed.topics),
+        (paperhub_core::Frequency::Weekly, vec!["graphs".to_owned()])
+    );
+    assert!(matches!(
+        store.set_preferences(999_999, paperhub_core::Frequency::Daily, &[]),
+        Err(crate::StoreError::NotFound)
+    ));
+}
+
+/// The merge rule: an import respects an unsubscribe; a request through the form changes an
+/// unconfirmed subscription but not a confirmed one; all of an import or none of it.
+pub fn an_import_never_undoes_an_unsubscribe_and_a_request_never_changes_a_confirmed_one(
+    store: &dyn Store,
+) {
+    let now = Utc::now();
+    let ada = subscribe(store, "ada@example.org", &["a"], true);
+    assert!(ada.is_active(), "an import may say the list opted in");
+    let again = subscribe(store, "ada@example.org", &["hijack"], false);
+    assert_eq!(
+        again.topics,
+        vec!["a".to_owned()],
+        "a stranger's request changes nothing"
+    );
+    assert!(again.is_active());
+    store.unsubscribe(ada.id, now).unwrap();
+    let imported = subscribe(store, "ada@example.org", &["b"], true);
+    assert!(
+        imported.unsubscribed_at.is_some(),
+        "an import does not undo an unsubscribe"
+    );
+    let back = subscribe(store, "ada@example.org", &["c"], false);
+    assert!(
+        back.unsubscribed_at.is_none() && back.confirmed_at.is_none(),
+        "subscribed again, to confirm"
+    );
+    assert_eq!(back.topics, vec!["c".to_owned()]);
+    assert_eq!(
+        back.manage_token, ada.manage_token,
+        "the links of earlier mails still work"
+    );
+
+    let emails: Vec<paperhub_core::Email> = ["x@example.org", "y@example.org"]
+        .iter()
+        .map(|e| paperhub_core::Email::parse(e).unwrap())
+        .collect();
+    let rows: Vec<crate::NewSubscription<'_>> = emails
+        .iter()
+        .map(|email| crate::NewSubscription {
+            email,
+            frequency: paperhub_core::Frequency::Weekly,
+            topics: &[],
+            manage_token: "same",
+            confirmed: true,
+        })
+        .collect();
+    assert!(
+        store.subscribe_all(&rows, now).is_err(),
+        "two rows with one secret clash"
+    );
+    assert!(
+        store.subscription_by_email(&emails[0]).unwrap().is_none(),
+        "nothing of a failed import is kept"
+    );
+    let rows: Vec<crate::NewSubscription<'_>> = emails
+        .iter()
+        .map(|email| crate::NewSubscription {
+            email,
+            frequency: paperhub_core::Frequency::Weekly,
+            topics: &[],
+            manage_token: email.as_str(),
+            confirmed: true,
+        })
+        .collect();
+    assert_eq!(store.subscribe_all(&rows, now).unwrap(), 2);
+    assert_eq!(
+        store.subscribe_all(&rows, now).unwrap(),
+        0,
+        "the second import adds nothing"
+    );
+    let all = store.subscriptions_after(0, 10).unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(
+        store.subscriptions_after(all[0].id, 1).unwrap()[0].id,
+        all[1].id
+    );
+}
+
+/// Keys are idempotent; a claimed mail is held by its worker until finished or its lease ends.
+pub fn the_outbox_adds_a_key_once_and_hands_a_mail_to_one_worker(store: &dyn Store) {
+    use crate::{Finish, NewMail};
+    let now = Utc::now();
+    let ada = subscribe(store, "ada@example.org", &[], true);
+    let _bob = subscribe(store, "bob@example.org", &[], false);
+    let added = store
+        .enqueue_digests(
+            "digest:daily:2025-06-05:",
+            paperhub_core::Frequency::Daily,
+            "{}",
+            now + chrono::Duration::seconds(1),
+            now,
+        )
+        .unwrap();
+    assert_eq!(added, 1, "only the confirmed subscriber");
+    assert_eq!(
+        store
+            .enqueue_digests(
+                "digest:daily:2025-06-05:",
+                paperhub_core::Frequency::Daily,
+                "{}",
+                now + chrono::Duration::seconds(1),
+                now
+            )
+            .unwrap(),
+        0,
+        "a run planned twice adds nothing"
+    );
+    let confirm = NewMail {
+        key: "confirm:1",
+        kind: "confirm_subscription",
+        subscription_id: None,
+        recipient: &ada.email,
+        payload: "{\"token\":\"x\"}",
+    };
+    assert_eq!(
+        store
+            .enqueue(&[confirm.clone(), confirm.clone()], now)
+            .unwrap(),
+        1
+    );
+    let lease = now + chrono::Duration::seconds(60);
+    let first = store.claim("w1", "digest:", 10, now, lease).unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].key, format!("digest:daily:2025-06-05:{}", ada.id));
+    assert_eq!(first[0].subscription_id, Some(ada.id));
+    assert!(
+        store
+            .claim("w2", "digest:", 10, now, lease)
+            .unwrap()
+            .is_empty(),
+        "held by w1"
+    );
+    assert!(
+        !store
+            .finish(first[0].id, "w2", &Finish::Sent { papers: &[] }, now)
+            .unwrap(),
+        "not w2's"
+    );
+    // w1's lease runs out: another worker may take it, and w1 can no longer finish it.
+    let stolen = store
+        .claim(
+            "w2",
+            "digest:",
+            10,
+            lease,
+            lease + chrono::Duration::seconds(60),
+        )
+        .unwrap();
+    assert_eq!(stolen.len(), 1);
+    assert!(!store
+        .finish(first[0].id, "w1", &Finish::Sent { papers: &[] }, lease)
+        .unwrap());
+    assert!(store
+        .finish(first[0].id, "w2", &Finish::Sent { papers: &[] }, lease)
+        .unwrap());
+    let counts = store.outbox_counts("digest:daily:2025-06-05:").unwrap();
+    assert_eq!((counts.pending, counts.sent), (0, 1));
+    assert_eq!(
+        store.outbox_counts("").unwrap().pending,
+        1,
+        "the confirmation waits"
+    );
+    assert!(
+        store
+            .claim("w3", "digest:", 10, lease, lease)
+            .unwrap()
+            .is_empty(),
+        "sent is done"
+    );
+    let confirmation = store.claim("w3", "confirm:", 10, now, lease).unwrap();
+    assert_eq!(confirmation[0].payload, "{\"token\":\"x\"}");
+    store
+        .finish(confirmation[0].id, "w3", &Finish::Sent { papers: &[] }, now)
+        .unwrap();
+    assert_eq!(store.next_due("").unwrap(), None);
+    // An unsubscribe drops what was waiting for the address.
+    store
+        .enqueue_digests(
+            "digest:daily:2025-06-06:",
+            paperhub_core::Frequency::Daily,
+            "{}",
+            now + chrono::Duration::seconds(1),
+            now,
+        )
+        .unwrap();
+    store.unsubscribe(ada.id, now).unwrap();
+    let counts = store.outbox_counts("digest:daily:2025-06-06:").unwrap();
+    assert_eq!((counts.pending, counts.skipped), (0, 1));
+}
+
+/// Sent papers are remembered per subscriber; a retry waits; permanent failures pause.
+pub fn finished_mails_record_papers_retries_and_permanent_failures(store: &dyn Store) {
+    use crate::Finish;
+    let now = Utc::now();
+    let ada = subscribe(store, "ada@example.org", &[], true);
+    let lease = now + chrono::Duration::seconds(60);
+    let plan = |day: &str| {
+        store
+            .enqueue_digests(
+                &format!("digest:daily:{day}:"),
+                paperhub_core::Frequency::Daily,
+                "{}",
+                now + chrono::Duration::seconds(1),
+                now,
+            )
+            .unwrap()
+    };
+    plan("d1");
+    let mail = store
+        .claim("w", "digest:daily:d1:", 1, now, lease)
+        .unwrap()
+        .remove(0);
+    store
+        .finish(mail.id, "w", &Finish::Sent { papers: &[7, 9] }, now)
+        .unwrap();
+    assert_eq!(store.already_sent(ada.id, &[5, 7, 9]).unwrap(), vec![7, 9]);
+
+    plan("d2");
+    let mail = store
+        .claim("w", "digest:daily:d2:", 1, now, lease)
+        .unwrap()
+        .remove(0);
+    let at = now + chrono::Duration::seconds(30);
+    store
+        .finish(
+            mail.id,
+            "w",
+            &Finish::Retry {
+                at,
+                error: "421 busy",
+            },
+            now,
+        )
+        .unwrap();
+    assert!(
+        store
+            .claim("w", "digest:daily:d2:", 1, now, lease)
+            .unwrap()
+            .is_empty(),
+        "not due yet"
+    );
+    assert_eq!(
+        store.next_due("digest:daily:d2:").unwrap(),
+        Some(crate::from_unix(crate::to_unix(at)))
+    );
+    let again = store
+        .claim(
+            "w",
+            "digest:daily:d2:",
+            1,
+            at,
+            at + chrono::Duration::seconds(60),
+        )
+        .unwrap();
+    assert_eq!(again[0].attempts, 1);
+    let mut held = again;
+    for (n, day) in [(1, "d2"), (2, "d3"), (3, "d4")] {
+        if day != "d2" {
+            plan(day);
+            let key = format!("digest:daily:{day}:");
+            held = store
+                .claim("w", &key, 1, at, at + chrono::Duration::seconds(60))
+                .unwrap();
+        }
+        let mail = held.remove(0);
+        store
+            .finish(
+                mail.id,
+                "w",
+                &Finish::Failed {
+                    error: "550 no such user",
+                    permanent: true,
+                    pause_after: 3,
+                },
+                at,
+            )
+            .unwrap();
+        let sub = store.subscription(ada.id).unwrap().unwrap();
+        assert_eq!(sub.failures, n);
+        assert_eq!(
+            sub.paused_at.is_some(),
+            n >= 3,
+            "paused at the third permanent failure"
+        );
+    }
+    assert_eq!(plan("d5"), 0, "a paused subscription gets no digest");
+    assert_eq!(store.outbox_counts("digest:").unwrap().failed, 3);
 }

@@ -3,8 +3,8 @@
 //! This crate owns the store's traits, split by concern ([`PaperStore`] for papers and their
 //! day listings, [`EmbeddingStore`] for their vectors, [`CheckpointStore`] for harvest
 //! checkpoints, [`AccountStore`] for accounts and their API tokens, [`VoteStore`] for upvotes, [`CommentStore`] for comments,
-//! [`SubmissionStore`] for who submitted a paper; subscriptions and the mail outbox will sit
-//! beside them), the rows they return, [`StoreError`], the rule that decides which record is which
+//! [`SubmissionStore`] for who submitted a paper, [`SubscriptionStore`] for digest subscriptions
+//! and their single-use tokens, [`OutboxStore`] for the mail that goes out exactly once), the rows they return, [`StoreError`], the rule that decides which record is which
 //! paper ([`matching`]), the copy between stores ([`copy`]) and the conformance suite every
 //! backend passes. It chooses no driver: SQLite (the embedded default) lives in
 //! `paperhub-store-sqlite`, PostgreSQL (several nodes on one database) in
@@ -26,6 +26,7 @@ mod comments;
 pub mod copy;
 mod embeddings;
 mod error;
+mod mail;
 pub mod matching;
 mod papers;
 mod submissions;
@@ -39,6 +40,11 @@ pub use checkpoints::CheckpointStore;
 pub use comments::{Comment, CommentStore};
 pub use embeddings::{EmbeddingStore, StoredEmbedding};
 pub use error::{check_schema_version, Result, StoreError};
+pub use mail::{
+    check_token, decode_subscription, decode_topics, encode_topics, merge, Finish, Merge, NewMail,
+    NewSubscription, OutboxCounts, OutboxMail, OutboxStore, Redeemed, Subscription,
+    SubscriptionStore, TokenPurpose, SUBSCRIPTION_COLUMNS,
+};
 pub use papers::{BatchResult, PaperStore, StoreStats, StoredPaper, UpsertOutcome};
 pub use submissions::{Submission, SubmissionStore};
 pub use votes::VoteStore;
@@ -52,6 +58,8 @@ pub trait Store:
     + VoteStore
     + CommentStore
     + SubmissionStore
+    + SubscriptionStore
+    + OutboxStore
 {
     /// Which backend this is, for logs and `paperhub stats` (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
