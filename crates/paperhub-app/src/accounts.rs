@@ -126,7 +126,7 @@ fn new_token() -> String {
 }
 
 /// 32 random bytes from the operating system's generator, in hex.
-fn random_hex() -> String {
+pub(crate) fn random_hex() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -13,6 +13,7 @@ mod days;
 mod follow;
 mod harvest;
 mod ingest;
+mod mail;
 mod query_batch;
 mod search;
 mod semantic;
@@ -39,9 +40,14 @@ pub use harvest::{HarvestOutcome, HarvestPlan};
 pub use ingest::{
     IngestObserver, IngestSummary, NoObserver, DEFAULT_BATCH_SIZE, INDEX_COMMIT_PAPERS,
 };
-pub use paperhub_store::Submission;
+pub use mail::{
+    Content, Delivery, DeliveryError, DeliveryRules, DeliveryStats, Digest, DigestPaper,
+    DigestRules, Export, Imported, Letter, MailLinks, Postman, RunOutcome, Subscriptions,
+    TopicPapers, CONFIRM_TOKEN_HOURS, DEFAULT_TOPIC_MIN_SIMILARITY, MAX_TOPICS, MAX_TOPIC_CHARS,
+};
 /// Accounts as the store keeps them, for the edges that ask who is calling.
 pub use paperhub_store::{Account, ApiToken, Comment};
+pub use paperhub_store::{OutboxCounts, Submission, Subscription};
 pub use search::{
     hybrid_candidates, SearchHit, SearchMode, SearchRequest, SearchResults, SimilarBy,
     SimilarPapers, DEFAULT_LIMIT, HYBRID_MIN_CANDIDATES, HYBRID_RRF_K, MAX_LIMIT, MAX_OFFSET,

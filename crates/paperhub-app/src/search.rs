@@ -163,7 +163,7 @@ impl SearchRequest {
 
     /// The index's query: the text parsed, the request's filters over the text's, one result
     /// more than the page shows (to know whether another page follows).
-    fn keyword_query(&self, limit: usize, offset: usize) -> Result<KeywordQuery> {
+    pub(crate) fn keyword_query(&self, limit: usize, offset: usize) -> Result<KeywordQuery> {
         let mut query = KeywordQuery::parse(&self.q).map_err(HubError::InvalidQuery)?;
         query.limit = limit + 1;
         query.offset = offset;
