@@ -288,7 +288,7 @@ impl OutboxStore for PostgresStore {
             "INSERT INTO outbox (key, kind, subscription_id, recipient, payload, due_at, created_at) \
              SELECT $1 || id, 'digest', id, email, $3, $5, $5 FROM subscriptions \
              WHERE frequency = $2 AND confirmed_at IS NOT NULL AND unsubscribed_at IS NULL \
-               AND paused_at IS NULL AND created_at < $4 \
+               AND paused_at IS NULL AND created_at <= $4 \
              ORDER BY id ON CONFLICT (key) DO NOTHING",
             &[
                 &key_prefix,

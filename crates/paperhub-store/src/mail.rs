@@ -230,7 +230,7 @@ pub trait OutboxStore: Send + Sync {
     fn enqueue(&self, mails: &[NewMail<'_>], now: DateTime<Utc>) -> Result<u64>;
 
     /// Adds one `kind` mail keyed `{key_prefix}{subscription id}` with `payload` for every
-    /// active subscription of `frequency` made before `until`, in one statement; how many were
+    /// active subscription of `frequency` made at or before `until`, in one statement; how many were
     /// new.
     fn enqueue_digests(
         &self,

@@ -1,6 +1,7 @@
 //! What the tests of every crate share, in one place: where the shared sample data lies, where
 //! the real embedding model is installed, a fresh PostgreSQL schema per test, and a loopback
-//! arXiv API replaying recorded answers ([`ArxivReplay`]).
+//! arXiv API replaying recorded answers ([`ArxivReplay`]), and a real SMTP server on loopback
+//! ([`SmtpSink`]).
 //!
 //! PostgreSQL tests use `PAPERHUB_TEST_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/test`, the server this project's machines start). Each
@@ -9,8 +10,10 @@
 //! pass by skipping the PostgreSQL backend.
 
 mod arxiv;
+pub mod smtp;
 
 pub use arxiv::ArxivReplay;
+pub use smtp::SmtpSink;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -56,6 +56,8 @@ pub struct LimitSettings {
     pub submissions_per_account_per_hour: u32,
     /// Submissions an address may make per hour.
     pub submissions_per_address_per_hour: u32,
+    /// Subscription requests an address may make per hour.
+    pub subscriptions_per_address_per_hour: u32,
 }
 
 impl Default for LimitSettings {
@@ -73,6 +75,7 @@ impl Default for LimitSettings {
             comments_per_address_per_minute: 30,
             submissions_per_account_per_hour: 20,
             submissions_per_address_per_hour: 60,
+            subscriptions_per_address_per_hour: 20,
         }
     }
 }
@@ -85,6 +88,7 @@ pub enum Action {
     Vote,
     Comment,
     Submit,
+    Subscribe,
 }
 
 impl Action {
@@ -95,6 +99,7 @@ impl Action {
             Action::Vote => "votes",
             Action::Comment => "comments",
             Action::Submit => "submissions",
+            Action::Subscribe => "subscription requests",
         }
     }
 }
@@ -139,6 +144,11 @@ impl Limits {
             (Action::Vote, s.votes_per_address_per_minute, MINUTE),
             (Action::Comment, s.comments_per_address_per_minute, MINUTE),
             (Action::Submit, s.submissions_per_address_per_hour, HOUR),
+            (
+                Action::Subscribe,
+                s.subscriptions_per_address_per_hour,
+                HOUR,
+            ),
         ] {
             if let Some(l) = limiter(rate, per) {
                 by_address.insert(action, l);

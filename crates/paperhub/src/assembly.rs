@@ -1,7 +1,8 @@
 //! The one assembly of the app: every command, `serve` included, the benchmarks and the web
 //! hub's tests open the hub from the [`Settings`] through [`Context`]. The data directory's
 //! layout is written here and nowhere else: `paperhub.sqlite3` (the embedded store, unless `database.url` names another),
-//! `index/keyword` (tantivy), `index/vector/<model>` (the HNSW graph) and `model`.
+//! `index/keyword` (tantivy), `index/vector/<model>` (the HNSW graph), `model` and `mail` (the
+//! file transport's `.eml` files).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -104,6 +105,47 @@ impl Context {
     /// `serve` on the same data).
     pub fn open_accounts(&self) -> anyhow::Result<paperhub_app::Accounts> {
         Ok(paperhub_app::Accounts::new(self.open_store()?))
+    }
+
+    /// The subscriptions of the store the settings name (no index is opened).
+    pub fn open_subscriptions(&self) -> anyhow::Result<paperhub_app::Subscriptions> {
+        Ok(paperhub_app::Subscriptions::new(self.open_store()?))
+    }
+
+    /// The mail sender the `[mail]` settings describe.
+    pub fn mail_sender(&self) -> anyhow::Result<Arc<paperhub_mail::MailSender>> {
+        let mail = &self.settings.mail;
+        let transport = match mail.transport {
+            crate::config::MailTransport::File => {
+                let dir = mail
+                    .dir
+                    .clone()
+                    .unwrap_or_else(|| self.data_dir().join("mail"));
+                paperhub_mail::Transport::file(&dir)?
+            }
+            crate::config::MailTransport::Smtp => paperhub_mail::Transport::smtp(
+                &mail.smtp_url,
+                std::time::Duration::from_secs(mail.timeout_secs.max(1)),
+            )?,
+        };
+        Ok(Arc::new(paperhub_mail::MailSender::new(
+            &mail.from,
+            &self.settings.mail_public_url(),
+            transport,
+        )?))
+    }
+
+    /// Delivery of `hub`'s outbox through `sender`, by the `[mail]` settings.
+    pub fn delivery(
+        &self,
+        hub: &Hub,
+        sender: Arc<paperhub_mail::MailSender>,
+    ) -> anyhow::Result<paperhub_app::Delivery> {
+        Ok(paperhub_app::Delivery::new(
+            hub.clone(),
+            sender,
+            self.settings.delivery_rules()?,
+        ))
     }
 
     /// Opens (creating if needed) the store and the index, and brings the index up to date

@@ -37,6 +37,8 @@ pub struct Settings {
     pub submissions: SubmissionSettings,
     /// Rate limits.
     pub limits: LimitSettings,
+    /// Mail: subscriptions' confirmations and digests.
+    pub mail: MailSettings,
     /// The HTTP server.
     pub server: ServerSettings,
 }
@@ -53,6 +55,7 @@ impl Default for Settings {
             arxiv: ArxivSettings::default(),
             submissions: SubmissionSettings::default(),
             limits: LimitSettings::default(),
+            mail: MailSettings::default(),
             server: ServerSettings::default(),
         }
     }
@@ -230,6 +233,145 @@ impl Settings {
     }
 }
 
+/// How mail travels.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailTransport {
+    /// One `.eml` file per mail in `mail.dir`: the embedded default, no mail server needed.
+    #[default]
+    File,
+    /// To the SMTP server of `mail.smtp_url`.
+    Smtp,
+}
+
+/// `[mail]`: how mail is sent, how fast, and what a digest holds.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSettings {
+    /// `file` or `smtp`.
+    pub transport: MailTransport,
+    /// `smtp://host:port` (plain, or STARTTLS with `?tls=required`), `smtps://host:port`
+    /// (TLS), with `user:password@` for authentication.
+    pub smtp_url: String,
+    /// Where the file transport writes (default: `mail` in the data directory).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dir: Option<PathBuf>,
+    /// The sender: `Name <address>` or an address.
+    pub from: String,
+    /// Mails handed over per second at most, per process (0: no limit).
+    pub rate_per_sec: u32,
+    /// Threads sending at once.
+    pub workers: usize,
+    /// Seconds a worker holds the mails it claimed; a killed run's mails wait this long
+    /// before another run takes them.
+    pub lease_secs: u64,
+    /// Seconds before the first retry of a temporary failure; each next one waits twice as long.
+    pub retry_base_secs: u64,
+    /// The longest wait between retries, in seconds.
+    pub retry_max_secs: u64,
+    /// Tries of a mail before it counts as failed.
+    pub max_attempts: u32,
+    /// Permanent failures (5xx) after which an address is paused.
+    pub pause_after_failures: u32,
+    /// Seconds an SMTP command may take.
+    pub timeout_secs: u64,
+    /// Trending papers in a digest at most.
+    pub digest_trending: usize,
+    /// New papers per topic in a digest at most.
+    pub digest_per_topic: usize,
+    /// The least cosine similarity of a topic's papers (with the embedding model).
+    pub topic_min_similarity: f32,
+    /// `serve` runs the digests itself, at `schedule_hour_utc` (daily; weekly on Mondays).
+    pub schedule: bool,
+    /// The hour (UTC) of the scheduled runs.
+    pub schedule_hour_utc: u32,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        let rules = paperhub_app::DeliveryRules::new("");
+        Self {
+            transport: MailTransport::File,
+            smtp_url: "smtp://127.0.0.1:25".into(),
+            dir: None,
+            from: "paperhub <paperhub@localhost.localdomain>".into(),
+            rate_per_sec: rules.rate_per_sec,
+            workers: rules.workers,
+            lease_secs: rules.lease.as_secs(),
+            retry_base_secs: rules.retry_base.as_secs(),
+            retry_max_secs: rules.retry_max.as_secs(),
+            max_attempts: rules.max_attempts,
+            pause_after_failures: rules.pause_after,
+            timeout_secs: 20,
+            digest_trending: rules.digest.trending,
+            digest_per_topic: rules.digest.per_topic,
+            topic_min_similarity: rules.digest.topic_min_similarity,
+            schedule: false,
+            schedule_hour_utc: 7,
+        }
+    }
+}
+
+impl std::fmt::Debug for MailSettings {
+    /// The SMTP URL's password never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("transport", &self.transport)
+            .field(
+                "smtp_url",
+                &paperhub_store_postgres::redact_url(&self.smtp_url),
+            )
+            .field("dir", &self.dir)
+            .field("from", &self.from)
+            .field("rate_per_sec", &self.rate_per_sec)
+            .field("workers", &self.workers)
+            .field("schedule", &self.schedule)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Settings {
+    /// The hub's public URL for mails: `server.public_url`, else `http://` and `server.listen`.
+    pub fn mail_public_url(&self) -> String {
+        match self.server.public_url.trim() {
+            "" => format!("http://{}", self.server.listen),
+            url => url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// The delivery rules these settings give, checked.
+    pub fn delivery_rules(&self) -> anyhow::Result<paperhub_app::DeliveryRules> {
+        let mail = &self.mail;
+        if mail.workers == 0 || mail.max_attempts == 0 || mail.lease_secs == 0 {
+            anyhow::bail!("mail.workers, mail.max_attempts and mail.lease_secs must be at least 1");
+        }
+        if mail.schedule_hour_utc > 23 {
+            anyhow::bail!(
+                "mail.schedule_hour_utc must be from 0 to 23, not {}",
+                mail.schedule_hour_utc
+            );
+        }
+        if !(0.0..=1.0).contains(&mail.topic_min_similarity) {
+            anyhow::bail!("mail.topic_min_similarity must be from 0 to 1");
+        }
+        let mut rules = paperhub_app::DeliveryRules::new(&self.mail_public_url());
+        rules.rate_per_sec = mail.rate_per_sec;
+        rules.workers = mail.workers;
+        rules.lease = std::time::Duration::from_secs(mail.lease_secs);
+        rules.retry_base = std::time::Duration::from_secs(mail.retry_base_secs);
+        rules.retry_max =
+            std::time::Duration::from_secs(mail.retry_max_secs.max(mail.retry_base_secs));
+        rules.max_attempts = mail.max_attempts;
+        rules.pause_after = mail.pause_after_failures.max(1);
+        rules.digest = paperhub_app::DigestRules {
+            trending: mail.digest_trending,
+            per_topic: mail.digest_per_topic,
+            topic_min_similarity: mail.topic_min_similarity,
+        };
+        Ok(rules)
+    }
+}
+
 /// Settings given as command-line flags; `None` when the flag was not given.
 #[derive(Debug, Default, Serialize)]
 pub struct Flags {
@@ -256,6 +398,7 @@ const SECTIONS: &[&str] = &[
     "arxiv",
     "submissions",
     "limits",
+    "mail",
     "server",
 ];
 

@@ -61,7 +61,7 @@ enum Command {
     Ingest(commands::ingest::IngestArgs),
     /// Harvest papers from an OAI-PMH repository (arXiv's is http://export.arxiv.org/oai2), incrementally.
     Harvest(commands::harvest::HarvestArgs),
-    /// Search papers by words.
+    /// Search papers by words and meaning (hybrid when the model is installed).
     Search(commands::search::SearchArgs),
     /// Show one paper by hub id, arXiv id or source id.
     Show(commands::show::ShowArgs),
@@ -83,6 +83,10 @@ enum Command {
     Copy(commands::copy::CopyArgs),
     /// Manage accounts: add, list, roles, bans, API tokens.
     User(commands::user::UserArgs),
+    /// Import and export digest subscribers (CSV).
+    Subscribers(commands::subscribers::SubscribersArgs),
+    /// Mail a period's digest to its subscribers, exactly once.
+    Digest(commands::digest::DigestArgs),
 }
 
 fn main() -> ExitCode {
@@ -138,6 +142,8 @@ fn main() -> ExitCode {
         Command::Config(args) => commands::config::run(&ctx, args),
         Command::Copy(args) => commands::copy::run(&ctx, args),
         Command::User(args) => commands::user::run(&ctx, args),
+        Command::Subscribers(args) => commands::subscribers::run(&ctx, args),
+        Command::Digest(args) => commands::digest::run(&ctx, args),
     };
     match result {
         Ok(code) => code,

@@ -462,5 +462,28 @@ impl Delivery {
     }
 }
 
+impl Delivery {
+    /// What `serve`'s mail thread does each time round: at or after `schedule_hour` (UTC),
+    /// when `schedule` is on, plans the daily digest (and on Mondays the weekly one) of the
+    /// latest day (planning is idempotent, so every node may do it: each period is planned
+    /// once); then sends every mail that is due (confirmations, digests, retries).
+    pub fn tick(&self, now: DateTime<Utc>, schedule: Option<u32>) -> Result<DeliveryStats> {
+        use chrono::{Datelike as _, Timelike as _};
+        if let Some(hour) = schedule {
+            if now.hour() >= hour {
+                let date = self.default_date(now)?;
+                let mut planned = self.plan(Frequency::Daily, date, now)?;
+                if now.weekday() == chrono::Weekday::Mon {
+                    planned += self.plan(Frequency::Weekly, date, now)?;
+                }
+                if planned > 0 {
+                    tracing::info!(planned, %date, "planned the scheduled digests");
+                }
+            }
+        }
+        self.deliver("", None, &|_| {})
+    }
+}
+
 /// A mail not to send, and why.
 struct Skip(&'static str);

@@ -7,6 +7,7 @@ mod papers;
 mod search;
 mod stats;
 mod submissions;
+mod subscriptions;
 mod trending;
 mod types;
 mod votes;
@@ -66,6 +67,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             accounts::delete_account
         ))
         .routes(routes!(submissions::submit_paper))
+        .routes(routes!(subscriptions::subscribe))
         .routes(routes!(trending::get_trending))
         .routes(routes!(comments::list_comments, comments::create_comment))
         .routes(routes!(comments::edit_comment, comments::delete_comment))

@@ -29,7 +29,22 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home::list_day))
         .route("/papers/{id}", get(paper::show_paper))
         .route("/search", get(search::search_page))
-        .route("/subscribe", get(subscribe::show_subscribe))
+        .route(
+            "/subscribe",
+            get(subscribe::show_subscribe).post(subscribe::subscribe),
+        )
+        .route(
+            "/subscriptions/confirm",
+            get(subscribe::show_confirm).post(subscribe::confirm),
+        )
+        .route(
+            "/subscriptions/manage",
+            get(subscribe::show_manage).post(subscribe::save_manage),
+        )
+        .route(
+            "/subscriptions/unsubscribe",
+            get(subscribe::show_unsubscribe).post(subscribe::unsubscribe),
+        )
         .route("/trending", get(trending::show_trending))
         .route("/login", get(account::show_login).post(account::log_in))
         .route("/signup", get(account::show_signup).post(account::sign_up))

@@ -3,6 +3,7 @@
 pub mod compact;
 pub mod config;
 pub mod copy;
+pub mod digest;
 pub mod embed;
 pub mod harvest;
 pub mod ingest;
@@ -12,4 +13,5 @@ pub mod serve;
 pub mod show;
 pub mod similar;
 pub mod stats;
+pub mod subscribers;
 pub mod user;

@@ -48,6 +48,7 @@ pub fn run(ctx: &Context, _args: ServeArgs) -> anyhow::Result<ExitCode> {
     // What other processes and nodes commit reaches this node's indexes within a poll, or at
     // once where the database notifies (PostgreSQL).
     let follower = Follower::start(hub.clone(), FOLLOW_POLL);
+    let mail = MailThread::start(ctx, &hub)?;
     let served = runtime.block_on(async {
         let app = Application::build(hub.clone(), server).await?;
         let addr = app.local_addr()?;
@@ -58,6 +59,7 @@ pub fn run(ctx: &Context, _args: ServeArgs) -> anyhow::Result<ExitCode> {
         app.run_until(paperhub_web::shutdown_signal()).await
     });
     follower.stop();
+    mail.stop();
     if hub.has_semantic() {
         // The vectors taken in while serving, so that the next start does not load them again.
         if let Err(error) = hub.save_vectors() {
@@ -66,6 +68,57 @@ pub fn run(ctx: &Context, _args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     served?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// How often the mail thread looks for mails that are due.
+const MAIL_POLL: Duration = Duration::from_secs(1);
+
+/// The thread that sends what the outbox holds (confirmations at once, digests and retries
+/// when due) and, with `mail.schedule`, plans the digests at their hour.
+struct MailThread {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl MailThread {
+    fn start(ctx: &Context, hub: &paperhub_app::Hub) -> anyhow::Result<Self> {
+        let sender = ctx.mail_sender().context("setting up mail")?;
+        let delivery = ctx.delivery(hub, sender)?;
+        let schedule = ctx
+            .settings
+            .mail
+            .schedule
+            .then_some(ctx.settings.mail.schedule_hour_utc);
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopping = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("mail".into())
+            .spawn(move || {
+                while !stopping.load(std::sync::atomic::Ordering::Acquire) {
+                    match delivery.tick(chrono::Utc::now(), schedule) {
+                        Ok(stats) if stats.sent + stats.failed > 0 => {
+                            tracing::info!(
+                                sent = stats.sent,
+                                failed = stats.failed,
+                                retried = stats.retried,
+                                "mail handed over"
+                            )
+                        }
+                        Ok(_) => {}
+                        Err(error) => tracing::warn!(%error, "sending mail failed; trying again"),
+                    }
+                    std::thread::sleep(MAIL_POLL);
+                }
+            })
+            .context("starting the mail thread")?;
+        Ok(MailThread { stop, thread })
+    }
+
+    /// Stops after the mails in hand are finished.
+    fn stop(self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Release);
+        let _ = self.thread.join();
+    }
 }
 
 fn init_logs(format: LogFormat) {

@@ -1,5 +1,6 @@
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 pub use paperhub_test_support::{shared, SEED};
 
@@ -99,4 +100,55 @@ pub fn stderr(out: &Output) -> String {
 
 pub fn path_str(path: &Path) -> &str {
     path.to_str().unwrap()
+}
+
+/// A `paperhub serve` child and its address.
+pub struct Node {
+    pub child: Child,
+    pub addr: String,
+}
+
+impl Node {
+    pub fn start(hub: &Hub) -> Node {
+        Node::start_with(hub, &[])
+    }
+
+    /// A node with these environment variables too.
+    pub fn start_with(hub: &Hub, env: &[(&str, &str)]) -> Node {
+        let mut child = hub
+            .command()
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            // A thousand voters from one address: the load the rate limits are off for.
+            .env("PAPERHUB_LIMITS__ENABLED", "false")
+            .envs(env.iter().copied())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap());
+        let mut addr = None;
+        let mut seen = String::new();
+        for line in (&mut lines).lines() {
+            let line = line.unwrap();
+            seen.push_str(&line);
+            seen.push('\n');
+            if let Some(rest) = line.split("serving on http://").nth(1) {
+                addr = Some(rest.split('/').next().unwrap().to_owned());
+                break;
+            }
+        }
+        let addr = addr.unwrap_or_else(|| panic!("serve did not start: {seen}"));
+        // Keep draining the logs so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = lines.read_to_string(&mut rest);
+        });
+        Node { child, addr }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

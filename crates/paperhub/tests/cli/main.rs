@@ -3,6 +3,7 @@
 mod helpers;
 mod ingest;
 mod kill;
+mod mail;
 mod nodes;
 mod search;
 mod semantic;

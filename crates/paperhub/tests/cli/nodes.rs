@@ -1,52 +1,15 @@
 //! Several `paperhub serve` nodes on one PostgreSQL, `paperhub copy` between backends, and
 //! what a wrong `database.url` says.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use paperhub_test_support::PgSchema;
 
-use crate::helpers::{path_str, shared, stderr, Hub, SEED};
-
-/// A `paperhub serve` child and its address.
-struct Node {
-    child: Child,
-    addr: String,
-}
+use crate::helpers::{path_str, shared, stderr, Hub, Node, SEED};
 
 impl Node {
-    fn start(hub: &Hub) -> Node {
-        let mut child = hub
-            .command()
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            // A thousand voters from one address: the load the rate limits are off for.
-            .env("PAPERHUB_LIMITS__ENABLED", "false")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap());
-        let mut addr = None;
-        let mut seen = String::new();
-        for line in (&mut lines).lines() {
-            let line = line.unwrap();
-            seen.push_str(&line);
-            seen.push('\n');
-            if let Some(rest) = line.split("serving on http://").nth(1) {
-                addr = Some(rest.split('/').next().unwrap().to_owned());
-                break;
-            }
-        }
-        let addr = addr.unwrap_or_else(|| panic!("serve did not start: {seen}"));
-        // Keep draining the logs so the server never blocks on a full pipe.
-        std::thread::spawn(move || {
-            let mut rest = String::new();
-            let _ = lines.read_to_string(&mut rest);
-        });
-        Node { child, addr }
-    }
-
     fn get_json(&self, path: &str) -> serde_json::Value {
         let mut stream = TcpStream::connect(&self.addr).unwrap();
         write!(
@@ -72,13 +35,6 @@ impl Node {
             .unwrap()
             .iter()
             .any(|r| r["source_id"] == source_id)
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
