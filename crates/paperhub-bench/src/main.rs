@@ -13,6 +13,7 @@ mod corpus;
 mod embed;
 mod ingest;
 mod latency;
+mod mail;
 mod memory;
 mod quality;
 mod relevance;
@@ -72,6 +73,10 @@ enum Command {
     Votes(votes::VotesArgs),
     /// `/trending` requests per second on a big hub with many votes, cached and not.
     Trending(trending::TrendingArgs),
+    /// A digest run to 100,000 subscribers handed to an SMTP server on loopback.
+    Mail(mail::MailArgs),
+    /// A minimal SMTP server on loopback that takes and counts every message (for `mail`).
+    SmtpSink(mail::SinkArgs),
 }
 
 fn main() -> ExitCode {
@@ -97,6 +102,8 @@ fn main() -> ExitCode {
         Command::Memory(args) => memory::run(&args),
         Command::Votes(args) => votes::run(&args),
         Command::Trending(args) => trending::run(&args),
+        Command::Mail(args) => mail::run(&args),
+        Command::SmtpSink(args) => mail::sink(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -202,39 +202,126 @@ impl SubscriptionStore for PostgresStore {
     ) -> Result<Redeemed<Subscription>> {
         let mut conn = self.conn()?;
         let mut tx = conn.transaction().map_err(map_err)?;
-        let token = tx
-            .query_opt(
-                "SELECT subject, used_at, expires_at FROM mail_tokens \
-                 WHERE token_hash = $1 AND purpose = $2 FOR UPDATE",
-                &[&token_hash, &TokenPurpose::ConfirmSubscription.as_str()],
-            )
-            .map_err(map_err)?;
-        let Some(token) = token else {
-            return Ok(Redeemed::Unknown);
-        };
-        let subject: i64 = token.get(0);
-        match check_token(token.get(1), token.get(2), now) {
-            Redeemed::Done(()) => {}
-            Redeemed::Used => return Ok(Redeemed::Used),
-            Redeemed::Expired(at) => return Ok(Redeemed::Expired(at)),
-            Redeemed::Unknown => return Ok(Redeemed::Unknown),
-        }
-        let now_s = to_unix(now);
-        tx.execute(
-            "UPDATE mail_tokens SET used_at = $2 WHERE token_hash = $1",
-            &[&token_hash, &now_s],
-        )
-        .map_err(map_err)?;
+        let subject =
+            match redeem_in(&mut tx, token_hash, TokenPurpose::ConfirmSubscription, now)?.done() {
+                Ok(subject) => subject,
+                Err(other) => return Ok(other),
+            };
         tx.execute(
             "UPDATE subscriptions SET confirmed_at = COALESCE(confirmed_at, $2), \
              unsubscribed_at = NULL WHERE id = $1",
-            &[&subject, &now_s],
+            &[&subject, &to_unix(now)],
         )
         .map_err(map_err)?;
         let row = select_one(&mut tx, "id", &subject, false)?.ok_or(StoreError::NotFound)?;
         tx.commit().map_err(map_err)?;
         Ok(Redeemed::Done(decode(&row)?))
     }
+
+    fn confirm_account_email(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Redeemed<u64>> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction().map_err(map_err)?;
+        let subject = match redeem_in(&mut tx, token_hash, TokenPurpose::ConfirmEmail, now)?.done()
+        {
+            Ok(subject) => subject,
+            Err(other) => return Ok(other),
+        };
+        tx.execute(
+            "UPDATE accounts SET email_confirmed_at = COALESCE(email_confirmed_at, $2) WHERE id = $1",
+            &[&subject, &to_unix(now)],
+        )
+        .map_err(map_err)?;
+        tx.commit().map_err(map_err)?;
+        Ok(Redeemed::Done(subject as u64))
+    }
+
+    fn reset_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Redeemed<u64>> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction().map_err(map_err)?;
+        let subject = match redeem_in(&mut tx, token_hash, TokenPurpose::ResetPassword, now)?.done()
+        {
+            Ok(subject) => subject,
+            Err(other) => return Ok(other),
+        };
+        tx.execute(
+            "UPDATE accounts SET password_hash = $2 WHERE id = $1",
+            &[&subject, &password_hash],
+        )
+        .map_err(map_err)?;
+        tx.execute("DELETE FROM sessions WHERE account_id = $1", &[&subject])
+            .map_err(map_err)?;
+        tx.execute(
+            "UPDATE mail_tokens SET used_at = $3 WHERE subject = $1 AND purpose = $2 AND used_at IS NULL",
+            &[&subject, &TokenPurpose::ResetPassword.as_str(), &to_unix(now)],
+        )
+        .map_err(map_err)?;
+        tx.commit().map_err(map_err)?;
+        Ok(Redeemed::Done(subject as u64))
+    }
+
+    fn token_subject(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<Redeemed<u64>> {
+        let rows = self.query(
+            "SELECT subject, used_at, expires_at FROM mail_tokens WHERE token_hash = $1 AND purpose = $2",
+            &[&token_hash, &purpose.as_str()],
+        )?;
+        let Some(token) = rows.first() else {
+            return Ok(Redeemed::Unknown);
+        };
+        Ok(match check_token(token.get(1), token.get(2), now).done() {
+            Ok(()) => Redeemed::Done(token.get::<_, i64>(0) as u64),
+            Err(other) => other,
+        })
+    }
+
+    fn email_confirmed_at(&self, account_id: u64) -> Result<Option<DateTime<Utc>>> {
+        let rows = self.query(
+            "SELECT email_confirmed_at FROM accounts WHERE id = $1",
+            &[&(account_id as i64)],
+        )?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.get::<_, Option<i64>>(0))
+            .map(from_unix))
+    }
+}
+
+/// Redeems a token of `purpose` inside `tx` (its row locked): marks it used when it is good;
+/// its subject.
+fn redeem_in(
+    tx: &mut Transaction<'_>,
+    token_hash: &str,
+    purpose: TokenPurpose,
+    now: DateTime<Utc>,
+) -> Result<Redeemed<i64>> {
+    let token = tx
+        .query_opt(
+            "SELECT subject, used_at, expires_at FROM mail_tokens \
+             WHERE token_hash = $1 AND purpose = $2 FOR UPDATE",
+            &[&token_hash, &purpose.as_str()],
+        )
+        .map_err(map_err)?;
+    let Some(token) = token else {
+        return Ok(Redeemed::Unknown);
+    };
+    if let Err(other) = check_token(token.get(1), token.get(2), now).done() {
+        return Ok(other);
+    }
+    tx.execute(
+        "UPDATE mail_tokens SET used_at = $2 WHERE token_hash = $1",
+        &[&token_hash, &to_unix(now)],
+    )
+    .map_err(map_err)?;
+    Ok(Redeemed::Done(token.get(0)))
 }
 
 /// `LIKE` pattern of the keys starting with `prefix` (`\` escapes, PostgreSQL's default).

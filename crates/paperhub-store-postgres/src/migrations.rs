@@ -39,6 +39,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0009_vote_totals.sql"),
     ),
     ("0010_mail", include_str!("../migrations/0010_mail.sql")),
+    (
+        "0011_email_confirmation",
+        include_str!("../migrations/0011_email_confirmation.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

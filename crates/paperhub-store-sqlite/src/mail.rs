@@ -238,38 +238,16 @@ impl SubscriptionStore for SqliteStore {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(crate::map_err)?;
-        let token: Option<(i64, Option<i64>, i64)> = tx
-            .prepare_cached(
-                "SELECT subject, used_at, expires_at FROM mail_tokens \
-                 WHERE token_hash = ?1 AND purpose = ?2",
-            )
-            .and_then(|mut s| {
-                s.query_row(
-                    params![token_hash, TokenPurpose::ConfirmSubscription.as_str()],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()
-            })
-            .map_err(crate::map_err)?;
-        let Some((subject, used_at, expires_at)) = token else {
-            return Ok(Redeemed::Unknown);
-        };
-        match check_token(used_at, expires_at, now) {
-            Redeemed::Done(()) => {}
-            Redeemed::Used => return Ok(Redeemed::Used),
-            Redeemed::Expired(at) => return Ok(Redeemed::Expired(at)),
-            Redeemed::Unknown => return Ok(Redeemed::Unknown),
-        }
-        let now_s = to_unix(now);
-        (|| {
-            tx.prepare_cached("UPDATE mail_tokens SET used_at = ?2 WHERE token_hash = ?1")?
-                .execute(params![token_hash, now_s])?;
-            tx.prepare_cached(
-                "UPDATE subscriptions SET confirmed_at = COALESCE(confirmed_at, ?2), \
-                 unsubscribed_at = NULL WHERE id = ?1",
-            )?
-            .execute(params![subject, now_s])
-        })()
+        let subject =
+            match redeem_in(&tx, token_hash, TokenPurpose::ConfirmSubscription, now)?.done() {
+                Ok(subject) => subject,
+                Err(other) => return Ok(other),
+            };
+        tx.prepare_cached(
+            "UPDATE subscriptions SET confirmed_at = COALESCE(confirmed_at, ?2), \
+             unsubscribed_at = NULL WHERE id = ?1",
+        )
+        .and_then(|mut s| s.execute(params![subject, to_unix(now)]))
         .map_err(crate::map_err)?;
         let row = select_one(&tx, "id", &subject)
             .map_err(crate::map_err)?
@@ -277,6 +255,116 @@ impl SubscriptionStore for SqliteStore {
         tx.commit().map_err(crate::map_err)?;
         Ok(Redeemed::Done(decode(row)?))
     }
+
+    fn confirm_account_email(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Redeemed<u64>> {
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(crate::map_err)?;
+        let subject = match redeem_in(&tx, token_hash, TokenPurpose::ConfirmEmail, now)?.done() {
+            Ok(subject) => subject,
+            Err(other) => return Ok(other),
+        };
+        tx.prepare_cached(
+            "UPDATE accounts SET email_confirmed_at = COALESCE(email_confirmed_at, ?2) WHERE id = ?1",
+        )
+        .and_then(|mut s| s.execute(params![subject, to_unix(now)]))
+        .map_err(crate::map_err)?;
+        tx.commit().map_err(crate::map_err)?;
+        Ok(Redeemed::Done(subject as u64))
+    }
+
+    fn reset_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Redeemed<u64>> {
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(crate::map_err)?;
+        let subject = match redeem_in(&tx, token_hash, TokenPurpose::ResetPassword, now)?.done() {
+            Ok(subject) => subject,
+            Err(other) => return Ok(other),
+        };
+        (|| {
+            tx.prepare_cached("UPDATE accounts SET password_hash = ?2 WHERE id = ?1")?
+                .execute(params![subject, password_hash])?;
+            tx.prepare_cached("DELETE FROM sessions WHERE account_id = ?1")?
+                .execute([subject])?;
+            tx.prepare_cached(
+                "UPDATE mail_tokens SET used_at = ?3 WHERE subject = ?1 AND purpose = ?2 AND used_at IS NULL",
+            )?
+            .execute(params![subject, TokenPurpose::ResetPassword.as_str(), to_unix(now)])
+        })()
+        .map_err(crate::map_err)?;
+        tx.commit().map_err(crate::map_err)?;
+        Ok(Redeemed::Done(subject as u64))
+    }
+
+    fn token_subject(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<Redeemed<u64>> {
+        let token: Option<(i64, Option<i64>, i64)> = self.with_conn(|conn| {
+            conn.prepare_cached(
+                "SELECT subject, used_at, expires_at FROM mail_tokens WHERE token_hash = ?1 AND purpose = ?2",
+            )?
+            .query_row(params![token_hash, purpose.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()
+        })?;
+        let Some((subject, used_at, expires_at)) = token else {
+            return Ok(Redeemed::Unknown);
+        };
+        Ok(match check_token(used_at, expires_at, now).done() {
+            Ok(()) => Redeemed::Done(subject as u64),
+            Err(other) => other,
+        })
+    }
+
+    fn email_confirmed_at(&self, account_id: u64) -> Result<Option<DateTime<Utc>>> {
+        let at: Option<Option<i64>> = self.with_conn(|conn| {
+            conn.prepare_cached("SELECT email_confirmed_at FROM accounts WHERE id = ?1")?
+                .query_row([account_id as i64], |r| r.get(0))
+                .optional()
+        })?;
+        Ok(at.flatten().map(paperhub_store::from_unix))
+    }
+}
+
+/// Redeems a token of `purpose` inside `tx`: marks it used when it is good; its subject.
+fn redeem_in(
+    tx: &Transaction<'_>,
+    token_hash: &str,
+    purpose: TokenPurpose,
+    now: DateTime<Utc>,
+) -> Result<Redeemed<i64>> {
+    let token: Option<(i64, Option<i64>, i64)> = tx
+        .prepare_cached(
+            "SELECT subject, used_at, expires_at FROM mail_tokens WHERE token_hash = ?1 AND purpose = ?2",
+        )
+        .and_then(|mut s| {
+            s.query_row(params![token_hash, purpose.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()
+        })
+        .map_err(crate::map_err)?;
+    let Some((subject, used_at, expires_at)) = token else {
+        return Ok(Redeemed::Unknown);
+    };
+    if let Err(other) = check_token(used_at, expires_at, now).done() {
+        return Ok(other);
+    }
+    tx.prepare_cached("UPDATE mail_tokens SET used_at = ?2 WHERE token_hash = ?1")
+        .and_then(|mut s| s.execute(params![token_hash, to_unix(now)]))
+        .map_err(crate::map_err)?;
+    Ok(Redeemed::Done(subject))
 }
 
 fn outbox_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMail> {

@@ -47,6 +47,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0011_vote_totals.sql"),
     ),
     ("0012_mail", include_str!("../migrations/0012_mail.sql")),
+    (
+        "0013_email_confirmation",
+        include_str!("../migrations/0013_email_confirmation.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`.

@@ -71,6 +71,7 @@ pub fn run_all<S: Store + 'static>(fresh: impl Fn() -> S) {
     an_import_never_undoes_an_unsubscribe_and_a_request_never_changes_a_confirmed_one(&fresh());
     the_outbox_adds_a_key_once_and_hands_a_mail_to_one_worker(&fresh());
     finished_mails_record_papers_retries_and_permanent_failures(&fresh());
+    account_tokens_confirm_an_email_and_reset_a_password_once(&fresh());
     papers_are_listed_by_day_with_their_neighbouring_days(&fresh());
     a_copy_holds_the_same_papers_vectors_and_values(&fresh(), &fresh());
     a_copy_refuses_a_target_that_holds_papers(&fresh(), &fresh());
@@ -1366,4 +1367,82 @@ pub fn finished_mails_record_papers_retries_and_permanent_failures(store: &dyn S
     }
     assert_eq!(plan("d5"), 0, "a paused subscription gets no digest");
     assert_eq!(store.outbox_counts("digest:").unwrap().failed, 3);
+}
+
+/// An account's tokens: an email confirmed once; a password reset once, ending every session
+/// and spending the account's other reset tokens.
+pub fn account_tokens_confirm_an_email_and_reset_a_password_once(store: &dyn Store) {
+    use crate::{Redeemed, TokenPurpose};
+    let now = Utc::now();
+    let hour = chrono::Duration::hours(1);
+    let ada = member(store, "ada@example.org");
+    assert_eq!(store.email_confirmed_at(ada.id).unwrap(), None);
+    store
+        .add_mail_token("e1", TokenPurpose::ConfirmEmail, ada.id, now + hour)
+        .unwrap();
+    assert_eq!(
+        store.confirm_subscription("e1", now).unwrap(),
+        Redeemed::Unknown,
+        "a token serves its own purpose only"
+    );
+    assert_eq!(
+        store
+            .token_subject("e1", TokenPurpose::ConfirmEmail, now)
+            .unwrap(),
+        Redeemed::Done(ada.id)
+    );
+    assert_eq!(
+        store.confirm_account_email("e1", now).unwrap(),
+        Redeemed::Done(ada.id)
+    );
+    assert!(store.email_confirmed_at(ada.id).unwrap().is_some());
+    assert_eq!(
+        store.confirm_account_email("e1", now).unwrap(),
+        Redeemed::Used
+    );
+
+    store.create_session("s1", ada.id, now + hour).unwrap();
+    store
+        .add_mail_token("r1", TokenPurpose::ResetPassword, ada.id, now + hour)
+        .unwrap();
+    store
+        .add_mail_token("r2", TokenPurpose::ResetPassword, ada.id, now + hour)
+        .unwrap();
+    store
+        .add_mail_token("r-old", TokenPurpose::ResetPassword, ada.id, now - hour)
+        .unwrap();
+    assert!(matches!(
+        store.reset_password("r-old", "hash-x", now).unwrap(),
+        Redeemed::Expired(_)
+    ));
+    assert_eq!(
+        store.account(ada.id).unwrap().unwrap().password_hash,
+        ada.password_hash,
+        "unchanged"
+    );
+    assert_eq!(
+        store.reset_password("r1", "hash-new", now).unwrap(),
+        Redeemed::Done(ada.id)
+    );
+    assert_eq!(
+        store.account(ada.id).unwrap().unwrap().password_hash,
+        "hash-new"
+    );
+    assert!(
+        store.account_by_session("s1", now).unwrap().is_none(),
+        "every session ended"
+    );
+    assert_eq!(
+        store.reset_password("r1", "hash-again", now).unwrap(),
+        Redeemed::Used
+    );
+    assert_eq!(
+        store.reset_password("r2", "hash-again", now).unwrap(),
+        Redeemed::Used,
+        "a reset spends the account's other reset links"
+    );
+    assert_eq!(
+        store.account(ada.id).unwrap().unwrap().password_hash,
+        "hash-new"
+    );
 }

@@ -97,7 +97,20 @@ pub enum Redeemed<T> {
     Expired(DateTime<Utc>),
 }
 
-/// Subscriptions and their tokens.
+impl<T> Redeemed<T> {
+    /// What a good token did, or (as `Err`) why it did nothing, as a result of any type.
+    pub fn done<U>(self) -> std::result::Result<T, Redeemed<U>> {
+        match self {
+            Redeemed::Done(value) => Ok(value),
+            Redeemed::Unknown => Err(Redeemed::Unknown),
+            Redeemed::Used => Err(Redeemed::Used),
+            Redeemed::Expired(at) => Err(Redeemed::Expired(at)),
+        }
+    }
+}
+
+/// Subscriptions, and the single-use tokens of every mail (a subscription's confirmation, an
+/// account's email confirmation and password reset).
 pub trait SubscriptionStore: Send + Sync {
     /// Subscribes `new.email`, or changes the subscription it has (frequency, topics; one that
     /// had unsubscribed is subscribed again, unconfirmed unless `new.confirmed`). Returns it.
@@ -143,6 +156,32 @@ pub trait SubscriptionStore: Send + Sync {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Redeemed<Subscription>>;
+
+    /// Redeems a [`TokenPurpose::ConfirmEmail`] token and records its account's address as
+    /// confirmed, in one transaction; the account's number.
+    fn confirm_account_email(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Redeemed<u64>>;
+
+    /// Redeems a [`TokenPurpose::ResetPassword`] token: sets its account's password hash, ends
+    /// every session of the account and spends every other reset token of it, in one
+    /// transaction; the account's number.
+    fn reset_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Redeemed<u64>>;
+
+    /// The subject of a good token of `purpose`, without spending it (to check what it is for
+    /// before redeeming it).
+    fn token_subject(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<Redeemed<u64>>;
+
+    /// When account `account_id` confirmed its address (`None`: not yet, or no such account).
+    fn email_confirmed_at(&self, account_id: u64) -> Result<Option<DateTime<Utc>>>;
 }
 
 /// A mail to add to the outbox.

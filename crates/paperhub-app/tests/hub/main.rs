@@ -1,5 +1,6 @@
 //! The hub's rules across store and index, on the real SQLite store and tantivy index.
 
+mod mail;
 mod sessions;
 mod submissions;
 

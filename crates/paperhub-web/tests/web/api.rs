@@ -209,6 +209,7 @@ async fn the_openapi_document_is_3_1_and_describes_every_api_route() {
         "/api/v1/accounts",
         "/api/v1/accounts/me",
         "/api/v1/submissions",
+        "/api/v1/subscriptions",
         "/api/v1/papers",
         "/api/v1/papers/{id}/vote",
         "/api/v1/papers/{id}/comments",

@@ -106,16 +106,59 @@ async fn search_page_highlights_snippets_and_pages_results() {
 }
 
 #[tokio::test]
-async fn subscribe_is_an_honest_page_without_a_dead_form() {
+async fn the_subscribe_form_asks_for_confirmation_and_shows_bad_input_again() {
     let app = TestApp::seeded().await;
     let home = app.text("/", 200).await;
     assert!(home.contains(r#"<a class="cta" href="/subscribe">Subscribe</a>"#));
-    let html = app.text("/subscribe", 200).await;
-    assert!(html.contains("coming in a later release"));
+    let mut browser = crate::sessions::Browser::new(&app);
+    let page = browser.get("/subscribe").await;
+    assert!(
+        page.body
+            .contains(r#"<form method="post" action="/subscribe""#),
+        "{}",
+        page.body
+    );
+    let sent = browser
+        .post(
+            "/subscribe",
+            &[
+                ("email", "Reader@Example.org"),
+                ("frequency", "weekly"),
+                ("topics", "continual learning\nunlearning"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert!(sent.body.contains("Check your inbox"), "{}", sent.body);
+    let bad = browser
+        .post(
+            "/subscribe",
+            &[("email", "<script>x</script>"), ("topics", "fine")],
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("not an email address"), "{}", bad.body);
+    assert!(!bad.body.contains("<script>x"), "shown escaped");
+    let mut rows = Vec::new();
+    app.hub
+        .subscriptions()
+        .export(|row| {
+            rows.push(row);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(rows.len(), 1);
     assert_eq!(
-        html.matches("<form").count(),
-        1,
-        "only the header's search form"
+        (
+            rows[0].email.as_str(),
+            rows[0].status,
+            rows[0].topics.as_str()
+        ),
+        (
+            "reader@example.org",
+            "unconfirmed",
+            "continual learning;unlearning"
+        )
     );
 }
 

@@ -13,21 +13,21 @@ use crate::helpers::{Model, TestApp};
 const PASSWORD: &str = "correct horse battery staple";
 
 /// A browser's cookie jar over the test client (the client itself keeps no cookies).
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     jar: HashMap<String, String>,
     /// The `Set-Cookie` headers of the last answer, whole.
     last_set_cookies: Vec<String>,
 }
 
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
     location: Option<String>,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Browser {
             app,
             jar: HashMap::new(),
@@ -73,13 +73,13 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Answer {
+    pub(crate) async fn get(&mut self, path: &str) -> Answer {
         let request = self.app.client.get(self.app.url(path));
         self.send(request).await
     }
 
     /// Posts `form` with this browser's CSRF token added.
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
+    pub(crate) async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
         let csrf = self.csrf();
         let mut fields: Vec<(&str, &str)> = form.to_vec();
         fields.push(("csrf", &csrf));
@@ -226,6 +226,7 @@ async fn every_form_post_without_its_csrf_token_is_refused_403_and_changes_nothi
         (vote.as_str(), vec![("up", "true")]),
         (comment.as_str(), vec![("body", "forged")]),
         ("/submit", vec![("arxiv_id", "1707.08567")]),
+        ("/subscribe", vec![("email", "forged@example.org")]),
         (
             "/account/password",
             vec![("current", PASSWORD), ("new", "a forged new pass phrase")],
@@ -261,6 +262,11 @@ async fn every_form_post_without_its_csrf_token_is_refused_403_and_changes_nothi
         app.hub.accounts().list().unwrap().len(),
         1,
         "no forged sign-up"
+    );
+    assert_eq!(
+        app.hub.subscriptions().export(|_| Ok(())).unwrap(),
+        0,
+        "no forged subscription"
     );
     // With the token, the same vote goes through.
     assert_eq!(browser.post(&vote, &[("up", "true")]).await.status, 303);
