@@ -151,7 +151,7 @@ fn email(text: &str) -> Result<Email> {
 /// accounts while `serve` runs on the same data.
 #[derive(Clone)]
 pub struct Accounts {
-    store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
 }
 
 impl Hub {
@@ -204,6 +204,7 @@ impl Accounts {
     ) -> Result<(Account, String)> {
         let account = self.add_account(email_text, password, Role::Member, name)?;
         let (token, _) = self.issue_token(account.email.as_str(), "sign-up")?;
+        self.request_email_confirmation(&account, chrono::Utc::now())?;
         Ok((account, token))
     }
 

@@ -43,7 +43,8 @@ pub use ingest::{
 pub use mail::{
     Content, Delivery, DeliveryError, DeliveryRules, DeliveryStats, Digest, DigestPaper,
     DigestRules, Export, Imported, Letter, MailLinks, Postman, RunOutcome, Subscriptions,
-    TopicPapers, CONFIRM_TOKEN_HOURS, DEFAULT_TOPIC_MIN_SIMILARITY, MAX_TOPICS, MAX_TOPIC_CHARS,
+    TopicPapers, CONFIRM_TOKEN_HOURS, DEFAULT_TOPIC_MIN_SIMILARITY, EMAIL_TOKEN_HOURS, MAX_TOPICS,
+    MAX_TOPIC_CHARS, RESET_TOKEN_MINUTES,
 };
 /// Accounts as the store keeps them, for the edges that ask who is calling.
 pub use paperhub_store::{Account, ApiToken, Comment};

@@ -51,6 +51,34 @@ struct ConfirmHtml<'a> {
     valid_hours: u32,
 }
 
+#[derive(Template)]
+#[template(path = "confirm_email.txt")]
+struct ConfirmEmailText<'a> {
+    confirm_url: &'a str,
+    valid_hours: u32,
+}
+
+#[derive(Template)]
+#[template(path = "confirm_email.html")]
+struct ConfirmEmailHtml<'a> {
+    confirm_url: &'a str,
+    valid_hours: u32,
+}
+
+#[derive(Template)]
+#[template(path = "reset_password.txt")]
+struct ResetText<'a> {
+    reset_url: &'a str,
+    valid_minutes: u32,
+}
+
+#[derive(Template)]
+#[template(path = "reset_password.html")]
+struct ResetHtml<'a> {
+    reset_url: &'a str,
+    valid_minutes: u32,
+}
+
 /// The heading and subject of a digest: "Trending papers of Jun 5, 2025", "… of the week to …".
 fn digest_heading(digest: &Digest) -> String {
     let day = digest.date.format("%b %-d, %Y");
@@ -108,6 +136,42 @@ pub fn render(letter: &Letter) -> Result<Rendered, askama::Error> {
                 frequency: *frequency,
                 topics,
                 valid_hours: *valid_hours,
+            }
+            .render()?,
+        },
+        Content::ConfirmEmail {
+            confirm_url,
+            valid_hours,
+        } => Rendered {
+            subject: "Confirm your email address".into(),
+            text: tidy(
+                &ConfirmEmailText {
+                    confirm_url,
+                    valid_hours: *valid_hours,
+                }
+                .render()?,
+            ),
+            html: ConfirmEmailHtml {
+                confirm_url,
+                valid_hours: *valid_hours,
+            }
+            .render()?,
+        },
+        Content::ResetPassword {
+            reset_url,
+            valid_minutes,
+        } => Rendered {
+            subject: "Reset your password".into(),
+            text: tidy(
+                &ResetText {
+                    reset_url,
+                    valid_minutes: *valid_minutes,
+                }
+                .render()?,
+            ),
+            html: ResetHtml {
+                reset_url,
+                valid_minutes: *valid_minutes,
             }
             .render()?,
         },

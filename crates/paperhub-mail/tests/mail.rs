@@ -153,3 +153,39 @@ fn a_bad_sender_address_is_refused_by_name() {
     .to_string();
     assert!(error.contains("mail.from"), "{error}");
 }
+
+#[test]
+fn account_mails_render_their_links_in_both_parts() {
+    for (name, content, link) in [
+        (
+            "confirm_email_text",
+            Content::ConfirmEmail {
+                confirm_url: "https://papers.example.org/account/confirm?token=pt_1".into(),
+                valid_hours: 48,
+            },
+            "https://papers.example.org/account/confirm?token=pt_1",
+        ),
+        (
+            "reset_password_text",
+            Content::ResetPassword {
+                reset_url: "https://papers.example.org/account/reset?token=pt_2".into(),
+                valid_minutes: 60,
+            },
+            "https://papers.example.org/account/reset?token=pt_2",
+        ),
+    ] {
+        let letter = Letter {
+            key: "k".into(),
+            to: Email::parse("reader@example.org").unwrap(),
+            manage_url: None,
+            unsubscribe_url: None,
+            content,
+        };
+        let rendered = render::render(&letter).unwrap();
+        assert!(
+            rendered.text.contains(link) && rendered.html.contains(link),
+            "{rendered:?}"
+        );
+        insta::assert_snapshot!(name, rendered.text);
+    }
+}

@@ -58,6 +58,8 @@ pub struct LimitSettings {
     pub submissions_per_address_per_hour: u32,
     /// Subscription requests an address may make per hour.
     pub subscriptions_per_address_per_hour: u32,
+    /// Password reset links an address may ask for per hour.
+    pub password_resets_per_address_per_hour: u32,
 }
 
 impl Default for LimitSettings {
@@ -76,6 +78,7 @@ impl Default for LimitSettings {
             submissions_per_account_per_hour: 20,
             submissions_per_address_per_hour: 60,
             subscriptions_per_address_per_hour: 20,
+            password_resets_per_address_per_hour: 5,
         }
     }
 }
@@ -89,6 +92,7 @@ pub enum Action {
     Comment,
     Submit,
     Subscribe,
+    PasswordReset,
 }
 
 impl Action {
@@ -100,6 +104,7 @@ impl Action {
             Action::Comment => "comments",
             Action::Submit => "submissions",
             Action::Subscribe => "subscription requests",
+            Action::PasswordReset => "password reset requests",
         }
     }
 }

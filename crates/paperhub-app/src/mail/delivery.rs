@@ -346,7 +346,7 @@ impl Delivery {
         match self.postman.deliver(&letter) {
             Ok(()) => Outcome::Sent(match &letter.content {
                 Content::Digest(digest) => digest.papers().map(|p| p.key).collect(),
-                Content::ConfirmSubscription { .. } => Vec::new(),
+                _ => Vec::new(),
             }),
             Err(DeliveryError::Temporary(error)) => self.temporary(mail, error),
             Err(DeliveryError::Permanent(error)) => {
@@ -445,6 +445,27 @@ impl Delivery {
                     manage_url: Some(links.manage(&subscription.manage_token)),
                     unsubscribe_url: Some(links.unsubscribe(&subscription.manage_token)),
                     content: Content::Digest(digest),
+                })))
+            }
+            super::account_mail::KIND_CONFIRM_EMAIL | super::account_mail::KIND_RESET_PASSWORD => {
+                let token = payload["token"].as_str().ok_or(Skip("no token"))?;
+                let content = if mail.kind == super::account_mail::KIND_CONFIRM_EMAIL {
+                    Content::ConfirmEmail {
+                        confirm_url: links.confirm_email(token),
+                        valid_hours: super::account_mail::EMAIL_TOKEN_HOURS,
+                    }
+                } else {
+                    Content::ResetPassword {
+                        reset_url: links.reset_password(token),
+                        valid_minutes: super::account_mail::RESET_TOKEN_MINUTES,
+                    }
+                };
+                Ok(Some(Ok(Letter {
+                    key: mail.key.clone(),
+                    to,
+                    manage_url: None,
+                    unsubscribe_url: None,
+                    content,
                 })))
             }
             _ => Err(Skip("unknown kind")),

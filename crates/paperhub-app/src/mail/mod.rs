@@ -6,6 +6,7 @@
 //! is a [`Postman`]'s business (`paperhub-mail`: templates, lettre's SMTP, .eml files, memory),
 //! so these rules hold whatever the transport.
 
+mod account_mail;
 mod delivery;
 mod digest;
 mod subscriptions;
@@ -13,6 +14,7 @@ mod subscriptions;
 use chrono::NaiveDate;
 use paperhub_core::{Email, Frequency};
 
+pub use account_mail::{EMAIL_TOKEN_HOURS, RESET_TOKEN_MINUTES};
 pub use delivery::{Delivery, DeliveryRules, DeliveryStats, RunOutcome};
 pub use digest::{DigestRules, DEFAULT_TOPIC_MIN_SIMILARITY};
 pub use subscriptions::{
@@ -51,6 +53,20 @@ pub enum Content {
     },
     /// A period's digest.
     Digest(Digest),
+    /// Confirm an account's address: open this link and press the button.
+    ConfirmEmail {
+        /// The confirmation page (`…/account/confirm?token=…`).
+        confirm_url: String,
+        /// Hours the link stays good.
+        valid_hours: u32,
+    },
+    /// Reset a forgotten password: open this link and choose a new one.
+    ResetPassword {
+        /// The reset page (`…/account/reset?token=…`).
+        reset_url: String,
+        /// Minutes the link stays good.
+        valid_minutes: u32,
+    },
 }
 
 /// A digest of a period.
@@ -151,6 +167,16 @@ impl MailLinks {
             self.base,
             percent(token)
         )
+    }
+
+    /// The page that confirms an account's address.
+    pub fn confirm_email(&self, token: &str) -> String {
+        format!("{}/account/confirm?token={}", self.base, percent(token))
+    }
+
+    /// The page that sets a new password.
+    pub fn reset_password(&self, token: &str) -> String {
+        format!("{}/account/reset?token={}", self.base, percent(token))
     }
 
     /// The preferences page of a subscription.

@@ -336,3 +336,74 @@ fn temporary_failures_are_retried_and_permanent_ones_pause_the_address() {
         .unwrap();
     assert_eq!(statuses, vec!["paused"]);
 }
+
+#[test]
+fn a_new_account_confirms_its_address_and_a_reset_link_sets_a_password_once_ending_every_session() {
+    let postman = Arc::new(Recorder::default());
+    let (hub, delivery, _) = hub_with_papers(postman.clone());
+    let accounts = hub.accounts();
+    let (ada, _token) = accounts
+        .sign_up("ada@example.org", "correct horse battery staple", None)
+        .unwrap();
+    assert_eq!(accounts.email_confirmed_at(&ada).unwrap(), None);
+    delivery.deliver("", None, &|_| {}).unwrap();
+    let letters = postman.taken();
+    let Content::ConfirmEmail { confirm_url, .. } = &letters[0].content else {
+        panic!("not an email confirmation: {letters:?}");
+    };
+    assert_eq!(letters[0].to.as_str(), "ada@example.org");
+    let token = confirm_url.split("/account/confirm?token=").nth(1).unwrap();
+    assert_eq!(accounts.confirm_email(token, Utc::now()).unwrap().id, ada.id);
+    assert!(accounts.email_confirmed_at(&ada).unwrap().is_some());
+    let again = accounts.confirm_email(token, Utc::now()).unwrap_err().to_string();
+    assert!(again.contains("used already"), "{again}");
+
+    // A reset for an address without an account mails nothing, and says nothing either.
+    accounts
+        .request_password_reset("nobody@example.org", Utc::now())
+        .unwrap();
+    delivery.deliver("", None, &|_| {}).unwrap();
+    assert!(postman.taken().is_empty());
+
+    let session = accounts
+        .start_session(&ada, chrono::Duration::days(1))
+        .unwrap();
+    accounts
+        .request_password_reset("ADA@example.org", Utc::now())
+        .unwrap();
+    delivery.deliver("", None, &|_| {}).unwrap();
+    let letters = postman.taken();
+    let Content::ResetPassword { reset_url, valid_minutes } = &letters[0].content else {
+        panic!("not a reset: {letters:?}");
+    };
+    assert_eq!(*valid_minutes, 60);
+    let token = reset_url.split("/account/reset?token=").nth(1).unwrap();
+    let late = accounts
+        .reset_password(token, "a brand new pass phrase", Utc::now() + chrono::Duration::minutes(61))
+        .unwrap_err()
+        .to_string();
+    assert!(late.contains("expired"), "{late}");
+    let weak = accounts
+        .reset_password(token, "password1", Utc::now())
+        .unwrap_err()
+        .to_string();
+    assert!(weak.contains("characters"), "{weak}");
+    assert!(accounts.account_for_session(&session).unwrap().is_some(), "a refused reset changes nothing");
+    accounts
+        .reset_password(token, "a brand new pass phrase", Utc::now())
+        .unwrap();
+    assert!(accounts.account_for_session(&session).unwrap().is_none(), "every session ended");
+    assert!(accounts
+        .sign_in("ada@example.org", "a brand new pass phrase")
+        .unwrap()
+        .is_some());
+    assert!(accounts
+        .sign_in("ada@example.org", "correct horse battery staple")
+        .unwrap()
+        .is_none());
+    let reused = accounts
+        .reset_password(token, "yet another pass phrase", Utc::now())
+        .unwrap_err()
+        .to_string();
+    assert!(reused.contains("used already"), "{reused}");
+}

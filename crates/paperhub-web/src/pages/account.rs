@@ -199,8 +199,10 @@ pub async fn sign_up(
     let name = Some(form.name.trim().to_owned()).filter(|n| !n.is_empty());
     let made = state
         .hub(move |hub| {
-            hub.accounts()
-                .add_account(&email, &password, Role::Member, name.as_deref())
+            let accounts = hub.accounts();
+            let account = accounts.add_account(&email, &password, Role::Member, name.as_deref())?;
+            accounts.request_email_confirmation(&account, chrono::Utc::now())?;
+            Ok(account)
         })
         .await;
     match made {

@@ -3,6 +3,7 @@
 //! comment's HTML, which [`crate::markdown`] made and ammonia sanitised.
 
 mod account;
+mod account_mail;
 mod community;
 mod home;
 mod paper;
@@ -50,6 +51,18 @@ pub fn router() -> Router<AppState> {
         .route("/signup", get(account::show_signup).post(account::sign_up))
         .route("/logout", post(account::log_out))
         .route("/account", get(account::show_account))
+        .route(
+            "/account/forgot",
+            get(account_mail::show_forgot).post(account_mail::forgot),
+        )
+        .route(
+            "/account/reset",
+            get(account_mail::show_reset).post(account_mail::reset),
+        )
+        .route(
+            "/account/confirm",
+            get(account_mail::show_confirm).post(account_mail::confirm),
+        )
         .route("/account/password", post(account::change_password))
         .route(
             "/account/logout-everywhere",
