@@ -22,7 +22,6 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use clap::Args;
 use paperhub_core::Frequency;
-use paperhub_store::{AccountStore as _, PaperStore as _, VoteStore as _};
 
 /// Arguments of `paperhub-bench mail`.
 #[derive(Debug, Args)]

@@ -353,9 +353,15 @@ fn a_new_account_confirms_its_address_and_a_reset_link_sets_a_password_once_endi
     };
     assert_eq!(letters[0].to.as_str(), "ada@example.org");
     let token = confirm_url.split("/account/confirm?token=").nth(1).unwrap();
-    assert_eq!(accounts.confirm_email(token, Utc::now()).unwrap().id, ada.id);
+    assert_eq!(
+        accounts.confirm_email(token, Utc::now()).unwrap().id,
+        ada.id
+    );
     assert!(accounts.email_confirmed_at(&ada).unwrap().is_some());
-    let again = accounts.confirm_email(token, Utc::now()).unwrap_err().to_string();
+    let again = accounts
+        .confirm_email(token, Utc::now())
+        .unwrap_err()
+        .to_string();
     assert!(again.contains("used already"), "{again}");
 
     // A reset for an address without an account mails nothing, and says nothing either.
@@ -373,13 +379,21 @@ fn a_new_account_confirms_its_address_and_a_reset_link_sets_a_password_once_endi
         .unwrap();
     delivery.deliver("", None, &|_| {}).unwrap();
     let letters = postman.taken();
-    let Content::ResetPassword { reset_url, valid_minutes } = &letters[0].content else {
+    let Content::ResetPassword {
+        reset_url,
+        valid_minutes,
+    } = &letters[0].content
+    else {
         panic!("not a reset: {letters:?}");
     };
     assert_eq!(*valid_minutes, 60);
     let token = reset_url.split("/account/reset?token=").nth(1).unwrap();
     let late = accounts
-        .reset_password(token, "a brand new pass phrase", Utc::now() + chrono::Duration::minutes(61))
+        .reset_password(
+            token,
+            "a brand new pass phrase",
+            Utc::now() + chrono::Duration::minutes(61),
+        )
         .unwrap_err()
         .to_string();
     assert!(late.contains("expired"), "{late}");
@@ -388,11 +402,17 @@ fn a_new_account_confirms_its_address_and_a_reset_link_sets_a_password_once_endi
         .unwrap_err()
         .to_string();
     assert!(weak.contains("characters"), "{weak}");
-    assert!(accounts.account_for_session(&session).unwrap().is_some(), "a refused reset changes nothing");
+    assert!(
+        accounts.account_for_session(&session).unwrap().is_some(),
+        "a refused reset changes nothing"
+    );
     accounts
         .reset_password(token, "a brand new pass phrase", Utc::now())
         .unwrap();
-    assert!(accounts.account_for_session(&session).unwrap().is_none(), "every session ended");
+    assert!(
+        accounts.account_for_session(&session).unwrap().is_none(),
+        "every session ended"
+    );
     assert!(accounts
         .sign_in("ada@example.org", "a brand new pass phrase")
         .unwrap()

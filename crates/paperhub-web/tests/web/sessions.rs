@@ -227,6 +227,7 @@ async fn every_form_post_without_its_csrf_token_is_refused_403_and_changes_nothi
         (comment.as_str(), vec![("body", "forged")]),
         ("/submit", vec![("arxiv_id", "1707.08567")]),
         ("/subscribe", vec![("email", "forged@example.org")]),
+        ("/account/forgot", vec![("email", "ada@example.org")]),
         (
             "/account/password",
             vec![("current", PASSWORD), ("new", "a forged new pass phrase")],
@@ -578,4 +579,99 @@ async fn on_the_page_authors_delete_their_own_comments_and_moderators_hide_other
         .json(&format!("/api/v1/papers/{id}/comments"), 200)
         .await;
     assert_eq!(comments["comments"][0]["deleted"], true);
+}
+
+/// The mails in the hub's outbox, delivered into memory; the first link of each text part that
+/// contains `marker`, as a path.
+fn mailed_links(app: &TestApp, marker: &str) -> Vec<String> {
+    let memory = paperhub_mail::MemoryTransport::default();
+    let sender = paperhub_mail::MailSender::new(
+        "hub@example.org",
+        "https://papers.example.org",
+        paperhub_mail::Transport::Memory(memory.clone()),
+    )
+    .unwrap();
+    let mut rules = paperhub_app::DeliveryRules::new("https://papers.example.org");
+    rules.rate_per_sec = 0;
+    paperhub_app::Delivery::new(app.hub.clone(), std::sync::Arc::new(sender), rules)
+        .deliver("", None, &|_| {})
+        .unwrap();
+    memory
+        .kept()
+        .iter()
+        .filter_map(|mail| {
+            let text = String::from_utf8_lossy(&mail.raw).replace("=\r\n", "");
+            text.split_whitespace()
+                .find(|w| w.contains(marker))
+                .map(|w| {
+                    w.trim_start_matches("https://papers.example.org")
+                        .replace("=3D", "=")
+                })
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_new_account_confirms_its_address_by_a_posted_link_and_a_reset_link_logs_out_everywhere()
+{
+    let app = TestApp::seeded().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_up("ada@example.org", "Ada").await;
+    let links = mailed_links(&app, "/account/confirm?token=");
+    assert_eq!(links.len(), 1, "{links:?}");
+    let page = browser.get(&links[0]).await;
+    assert!(page.body.contains("Confirm my address"));
+    let ada = app.hub.accounts().account_of("ada@example.org").unwrap();
+    assert_eq!(
+        app.hub.accounts().email_confirmed_at(&ada).unwrap(),
+        None,
+        "a GET confirms nothing"
+    );
+    let confirmed = browser.post_raw(&links[0], &[]).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    assert!(app
+        .hub
+        .accounts()
+        .email_confirmed_at(&ada)
+        .unwrap()
+        .is_some());
+
+    // Forgot the password: the same answer for an address without an account.
+    let mut other = Browser::new(&app);
+    other.get("/account/forgot").await;
+    for email in ["nobody@example.org", "ada@example.org"] {
+        let asked = other.post("/account/forgot", &[("email", email)]).await;
+        assert_eq!(asked.status, 200);
+        assert!(asked
+            .body
+            .contains("a link to choose a new password is on its way"));
+    }
+    let links = mailed_links(&app, "/account/reset?token=");
+    assert_eq!(links.len(), 1, "only the account's address: {links:?}");
+    let token = links[0].split("token=").nth(1).unwrap().to_owned();
+    let weak = other
+        .post_raw(
+            "/account/reset",
+            &[("token", &token), ("password", "short")],
+        )
+        .await;
+    assert_eq!(weak.status, 400);
+    assert!(weak.body.contains("Set the password"), "the form again");
+    assert!(browser.signed_in().await, "a refused reset ends nothing");
+    let reset = other
+        .post_raw(
+            "/account/reset",
+            &[("token", &token), ("password", "a brand new pass phrase")],
+        )
+        .await;
+    assert_eq!(reset.status, 200, "{}", reset.body);
+    assert!(!browser.signed_in().await, "every session ended");
+    let reused = other
+        .post_raw(
+            "/account/reset",
+            &[("token", &token), ("password", "yet another pass phrase")],
+        )
+        .await;
+    assert_eq!(reused.status, 400);
+    assert!(reused.body.contains("used already"), "{}", reused.body);
 }
