@@ -324,19 +324,6 @@ fn redeem_in(
     Ok(Redeemed::Done(token.get(0)))
 }
 
-/// `LIKE` pattern of the keys starting with `prefix` (`\` escapes, PostgreSQL's default).
-fn prefix_pattern(prefix: &str) -> String {
-    let mut pattern = String::with_capacity(prefix.len() + 1);
-    for c in prefix.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
 impl OutboxStore for PostgresStore {
     fn enqueue(&self, mails: &[NewMail<'_>], now: DateTime<Utc>) -> Result<u64> {
         let mut conn = self.conn()?;
@@ -404,7 +391,7 @@ impl OutboxStore for PostgresStore {
              RETURNING id, key, kind, subscription_id, recipient, payload, attempts",
             &[
                 &owner,
-                &prefix_pattern(key_prefix),
+                &paperhub_store::like_prefix(key_prefix),
                 &(limit as i64),
                 &to_unix(now),
                 &to_unix(lease_until),
@@ -454,7 +441,7 @@ impl OutboxStore for PostgresStore {
         let mut counts = OutboxCounts::default();
         for row in self.query(
             "SELECT status, COUNT(*) FROM outbox WHERE key LIKE $1 GROUP BY status",
-            &[&prefix_pattern(key_prefix)],
+            &[&paperhub_store::like_prefix(key_prefix)],
         )? {
             let n = row.get::<_, i64>(1) as u64;
             match row.get::<_, &str>(0) {
@@ -471,7 +458,7 @@ impl OutboxStore for PostgresStore {
         let row = self.query_one(
             "SELECT MIN(GREATEST(due_at, COALESCE(lease_until, 0))) FROM outbox \
              WHERE status = 'pending' AND key LIKE $1",
-            &[&prefix_pattern(key_prefix)],
+            &[&paperhub_store::like_prefix(key_prefix)],
         )?;
         Ok(row.get::<_, Option<i64>>(0).map(from_unix))
     }

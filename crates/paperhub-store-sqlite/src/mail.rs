@@ -379,19 +379,6 @@ fn outbox_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMail> {
     })
 }
 
-/// `LIKE` pattern of the keys starting with `prefix` (`\` escapes).
-fn prefix_pattern(prefix: &str) -> String {
-    let mut pattern = String::with_capacity(prefix.len() + 1);
-    for c in prefix.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
 impl OutboxStore for SqliteStore {
     fn enqueue(&self, mails: &[NewMail<'_>], now: DateTime<Utc>) -> Result<u64> {
         self.with_conn(|conn| {
@@ -469,7 +456,7 @@ impl OutboxStore for SqliteStore {
                 .query_map(
                     params![
                         owner,
-                        prefix_pattern(key_prefix),
+                        paperhub_store::like_prefix(key_prefix),
                         limit as i64,
                         to_unix(now),
                         to_unix(lease_until)
@@ -515,7 +502,7 @@ impl OutboxStore for SqliteStore {
             let mut stmt = conn.prepare_cached(
                 "SELECT status, COUNT(*) FROM outbox WHERE key LIKE ?1 ESCAPE '\\' GROUP BY status",
             )?;
-            let rows = stmt.query_map([prefix_pattern(key_prefix)], |r| {
+            let rows = stmt.query_map([paperhub_store::like_prefix(key_prefix)], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
             })?;
             for row in rows {
@@ -538,7 +525,7 @@ impl OutboxStore for SqliteStore {
                 "SELECT MIN(MAX(due_at, COALESCE(lease_until, 0))) FROM outbox \
                  WHERE status = 'pending' AND key LIKE ?1 ESCAPE '\\'",
             )?
-            .query_row([prefix_pattern(key_prefix)], |r| r.get(0))
+            .query_row([paperhub_store::like_prefix(key_prefix)], |r| r.get(0))
         })?;
         Ok(due.map(paperhub_store::from_unix))
     }

@@ -41,8 +41,8 @@ pub use comments::{Comment, CommentStore};
 pub use embeddings::{EmbeddingStore, StoredEmbedding};
 pub use error::{check_schema_version, Result, StoreError};
 pub use mail::{
-    check_token, decode_subscription, decode_topics, encode_topics, merge, Finish, Merge, NewMail,
-    NewSubscription, OutboxCounts, OutboxMail, OutboxStore, Redeemed, Subscription,
+    check_token, decode_subscription, decode_topics, encode_topics, like_prefix, merge, Finish,
+    Merge, NewMail, NewSubscription, OutboxCounts, OutboxMail, OutboxStore, Redeemed, Subscription,
     SubscriptionStore, TokenPurpose, SUBSCRIPTION_COLUMNS,
 };
 pub use papers::{BatchResult, PaperStore, StoreStats, StoredPaper, UpsertOutcome};

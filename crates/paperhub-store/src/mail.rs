@@ -414,3 +414,17 @@ pub fn check_token(used_at: Option<i64>, expires_at: i64, now: DateTime<Utc>) ->
         Redeemed::Done(())
     }
 }
+
+/// The `LIKE` pattern of the keys starting with `prefix`: `%`, `_` and `\` escaped by `\`
+/// (PostgreSQL's default escape; the SQLite statements say `ESCAPE '\'`).
+pub fn like_prefix(prefix: &str) -> String {
+    let mut pattern = String::with_capacity(prefix.len() + 1);
+    for c in prefix.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
