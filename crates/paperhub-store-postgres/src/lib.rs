@@ -21,6 +21,7 @@
 
 mod accounts;
 mod comments;
+mod library;
 mod mail;
 mod migrations;
 mod pool;

@@ -43,6 +43,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_email_confirmation",
         include_str!("../migrations/0011_email_confirmation.sql"),
     ),
+    (
+        "0012_library",
+        include_str!("../migrations/0012_library.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

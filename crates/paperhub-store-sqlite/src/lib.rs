@@ -7,6 +7,7 @@
 
 mod accounts;
 mod comments;
+mod library;
 mod mail;
 mod migrations;
 mod submissions;

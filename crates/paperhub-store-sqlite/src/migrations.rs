@@ -51,6 +51,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0013_email_confirmation",
         include_str!("../migrations/0013_email_confirmation.sql"),
     ),
+    (
+        "0014_library",
+        include_str!("../migrations/0014_library.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`.

@@ -72,6 +72,7 @@ pub fn run_all<S: Store + 'static>(fresh: impl Fn() -> S) {
     the_outbox_adds_a_key_once_and_hands_a_mail_to_one_worker(&fresh());
     finished_mails_record_papers_retries_and_permanent_failures(&fresh());
     account_tokens_confirm_an_email_and_reset_a_password_once(&fresh());
+    a_library_is_private_all_or_nothing_and_goes_with_its_account(&fresh());
     papers_are_listed_by_day_with_their_neighbouring_days(&fresh());
     a_copy_holds_the_same_papers_vectors_and_values(&fresh(), &fresh());
     a_copy_refuses_a_target_that_holds_papers(&fresh(), &fresh());
@@ -1445,4 +1446,148 @@ pub fn account_tokens_confirm_an_email_and_reset_a_password_once(store: &dyn Sto
         store.account(ada.id).unwrap().unwrap().password_hash,
         "hash-new"
     );
+}
+
+/// A member's tags, notes and seen marks: labels replace each other, a batch with an unknown
+/// paper writes nothing, another member sees none of it, and it goes with the account.
+pub fn a_library_is_private_all_or_nothing_and_goes_with_its_account(store: &dyn Store) {
+    use crate::Label;
+    store
+        .upsert_batch(&[
+            arxiv("2402.13616", "YOLOv9"),
+            arxiv("2401.00001", "Other"),
+            arxiv("2401.00002", "Third"),
+        ])
+        .unwrap();
+    let key = |arxiv_id: &str| {
+        let id = store.find(arxiv_id).unwrap().expect("stored").id;
+        store.key_of(&id).unwrap().unwrap()
+    };
+    let (yolo, other, third) = (key("2402.13616"), key("2401.00001"), key("2401.00002"));
+    let (ada, grace) = (
+        member(store, "ada@example.org").id,
+        member(store, "grace@example.org").id,
+    );
+    assert_eq!(
+        store
+            .label_papers(ada, "vision", &[yolo, other], Label::Saved)
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .label_papers(ada, "vision", &[yolo], Label::Saved)
+            .unwrap(),
+        0,
+        "saving again changes nothing"
+    );
+    assert_eq!(
+        store
+            .label_papers(ada, "vision", &[third], Label::Rejected)
+            .unwrap(),
+        1
+    );
+    assert!(
+        matches!(
+            store.label_papers(ada, "vision", &[third, 999_999], Label::Saved),
+            Err(crate::StoreError::NotFound)
+        ),
+        "an unknown paper fails the batch"
+    );
+    let entries = store
+        .tag_entries(ada, "vision")
+        .unwrap()
+        .expect("the tag exists");
+    let labels: Vec<(u64, Label)> = entries.iter().map(|e| (e.paper_key, e.label)).collect();
+    assert_eq!(entries.len(), 3);
+    assert!(
+        labels.contains(&(third, Label::Rejected)),
+        "nothing of the failed batch was written: {labels:?}"
+    );
+    assert!(matches!(
+        store.label_papers(999_999, "vision", &[yolo], Label::Saved),
+        Err(crate::StoreError::NotFound)
+    ));
+    store
+        .label_papers(ada, "reading", &[yolo], Label::Saved)
+        .unwrap();
+    let tags = store.tags(ada).unwrap();
+    let names: Vec<(&str, u64, u64)> = tags
+        .iter()
+        .map(|t| (t.name.as_str(), t.saved, t.rejected))
+        .collect();
+    assert_eq!(names, vec![("reading", 1, 0), ("vision", 2, 1)]);
+    assert_eq!(
+        store.tags_of(ada, yolo).unwrap(),
+        vec![
+            ("reading".to_owned(), Label::Saved),
+            ("vision".to_owned(), Label::Saved)
+        ]
+    );
+    assert!(
+        store.tags(grace).unwrap().is_empty(),
+        "tags are the member's own"
+    );
+    assert_eq!(store.tag_entries(grace, "vision").unwrap(), None);
+    assert!(!store.unlabel_paper(grace, "vision", yolo).unwrap());
+    assert!(store.unlabel_paper(ada, "vision", yolo).unwrap());
+    assert!(!store.unlabel_paper(ada, "vision", yolo).unwrap());
+    assert_eq!(
+        store.clear_label(ada, "vision", Label::Rejected).unwrap(),
+        1
+    );
+    let left: Vec<u64> = store
+        .tag_entries(ada, "vision")
+        .unwrap()
+        .unwrap()
+        .iter()
+        .map(|e| e.paper_key)
+        .collect();
+    assert_eq!(left, vec![other]);
+    store.label_papers(ada, "empty", &[], Label::Saved).unwrap();
+    assert_eq!(
+        store.tag_entries(ada, "empty").unwrap(),
+        Some(vec![]),
+        "an empty tag exists"
+    );
+    assert!(store.delete_tag(ada, "empty").unwrap());
+    assert_eq!(store.tag_entries(ada, "empty").unwrap(), None);
+
+    store
+        .set_note(ada, yolo, Some("  read section 3  "))
+        .unwrap();
+    store.set_note(ada, yolo, Some("read section 4")).unwrap();
+    assert_eq!(
+        store.notes(ada, &[yolo, other]).unwrap(),
+        vec![Some("read section 4".to_owned()), None]
+    );
+    assert_eq!(
+        store.notes(grace, &[yolo]).unwrap(),
+        vec![None],
+        "notes are private"
+    );
+    store.set_note(ada, other, Some("x")).unwrap();
+    store.set_note(ada, other, Some("   ")).unwrap();
+    assert_eq!(
+        store.notes(ada, &[other]).unwrap(),
+        vec![None],
+        "an empty note removes it"
+    );
+    assert!(matches!(
+        store.set_note(ada, 999_999, Some("x")),
+        Err(crate::StoreError::NotFound)
+    ));
+
+    store.mark_seen(ada, &[yolo, 999_999]).unwrap();
+    store.mark_seen(ada, &[yolo]).unwrap();
+    assert_eq!(store.seen(ada, &[yolo, other]).unwrap(), vec![true, false]);
+    assert_eq!(store.seen(grace, &[yolo]).unwrap(), vec![false]);
+
+    store.delete_account(ada).unwrap();
+    assert!(
+        store.tags(ada).unwrap().is_empty(),
+        "the library goes with its account"
+    );
+    assert_eq!(store.notes(ada, &[yolo]).unwrap(), vec![None]);
+    assert_eq!(store.seen(ada, &[yolo]).unwrap(), vec![false]);
 }

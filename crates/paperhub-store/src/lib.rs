@@ -4,7 +4,7 @@
 //! day listings, [`EmbeddingStore`] for their vectors, [`CheckpointStore`] for harvest
 //! checkpoints, [`AccountStore`] for accounts and their API tokens, [`VoteStore`] for upvotes, [`CommentStore`] for comments,
 //! [`SubmissionStore`] for who submitted a paper, [`SubscriptionStore`] for digest subscriptions
-//! and their single-use tokens, [`OutboxStore`] for the mail that goes out exactly once), the rows they return, [`StoreError`], the rule that decides which record is which
+//! and their single-use tokens, [`OutboxStore`] for the mail that goes out exactly once, [`LibraryStore`] for members' tags, notes and seen marks), the rows they return, [`StoreError`], the rule that decides which record is which
 //! paper ([`matching`]), the copy between stores ([`copy`]) and the conformance suite every
 //! backend passes. It chooses no driver: SQLite (the embedded default) lives in
 //! `paperhub-store-sqlite`, PostgreSQL (several nodes on one database) in
@@ -26,6 +26,7 @@ mod comments;
 pub mod copy;
 mod embeddings;
 mod error;
+mod library;
 mod mail;
 pub mod matching;
 mod papers;
@@ -40,6 +41,7 @@ pub use checkpoints::CheckpointStore;
 pub use comments::{Comment, CommentStore};
 pub use embeddings::{EmbeddingStore, StoredEmbedding};
 pub use error::{check_schema_version, Result, StoreError};
+pub use library::{Label, LibraryStore, TagEntry, TagSummary};
 pub use mail::{
     check_token, decode_subscription, decode_topics, encode_topics, like_prefix, merge, Finish,
     Merge, NewMail, NewSubscription, OutboxCounts, OutboxMail, OutboxStore, Redeemed, Subscription,
@@ -60,6 +62,7 @@ pub trait Store:
     + SubmissionStore
     + SubscriptionStore
     + OutboxStore
+    + LibraryStore
 {
     /// Which backend this is, for logs and `paperhub stats` (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
