@@ -31,3 +31,6 @@ CREATE TABLE seen_papers (
     seen_at    BIGINT NOT NULL,
     PRIMARY KEY (account_id, paper_key)
 );
+
+-- Papers by DOI (from their metadata), for matching a reference manager's entries.
+CREATE INDEX papers_doi ON papers (lower(meta::jsonb ->> 'doi'));

@@ -418,6 +418,33 @@ impl PaperStore for PostgresStore {
         Ok(None)
     }
 
+    fn find_by_doi(&self, doi: &str) -> Result<Option<Paper>> {
+        Ok(self
+            .papers(
+                &format!(
+                    "SELECT {SELECT_COLUMNS} FROM papers WHERE lower(meta::jsonb ->> 'doi') = $1 \
+                     ORDER BY key LIMIT 1"
+                ),
+                &[&doi.trim().to_lowercase()],
+            )?
+            .into_iter()
+            .next()
+            .map(|s| s.paper))
+    }
+
+    fn find_by_title(&self, title_key: &str) -> Result<Vec<Paper>> {
+        let hash = matching::title_hash(title_key);
+        Ok(self
+            .papers(
+                &format!("SELECT {SELECT_COLUMNS} FROM papers WHERE title_hash = $1 ORDER BY key"),
+                &[&hash],
+            )?
+            .into_iter()
+            .map(|s| s.paper)
+            .filter(|p| p.meta.title_key() == title_key)
+            .collect())
+    }
+
     fn key_of(&self, id: &PaperId) -> Result<Option<u64>> {
         Ok(self
             .query("SELECT key FROM papers WHERE id = $1", &[&id.as_str()])?

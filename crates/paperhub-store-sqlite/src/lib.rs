@@ -317,6 +317,34 @@ impl PaperStore for SqliteStore {
         })
     }
 
+    fn find_by_doi(&self, doi: &str) -> Result<Option<Paper>> {
+        self.with_conn(|conn| {
+            conn.prepare_cached(&format!(
+                "SELECT {SELECT_COLUMNS} FROM papers WHERE lower(json_extract(meta, '$.doi')) = ?1 \
+                 ORDER BY key LIMIT 1"
+            ))?
+            .query_row([doi.trim().to_lowercase()], row_to_stored)
+            .optional()
+            .map(|found| found.map(|s| s.paper))
+        })
+    }
+
+    fn find_by_title(&self, title_key: &str) -> Result<Vec<Paper>> {
+        let hash = matching::title_hash(title_key);
+        let found = self.with_conn(|conn| {
+            conn.prepare_cached(&format!(
+                "SELECT {SELECT_COLUMNS} FROM papers WHERE title_hash = ?1 ORDER BY key"
+            ))?
+            .query_map([hash], row_to_stored)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+        })?;
+        Ok(found
+            .into_iter()
+            .map(|s| s.paper)
+            .filter(|p| p.meta.title_key() == title_key)
+            .collect())
+    }
+
     fn key_of(&self, id: &PaperId) -> Result<Option<u64>> {
         self.with_conn(|conn| {
             conn.prepare_cached("SELECT key FROM papers WHERE id = ?1")?

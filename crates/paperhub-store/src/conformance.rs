@@ -1464,6 +1464,20 @@ pub fn a_library_is_private_all_or_nothing_and_goes_with_its_account(store: &dyn
         store.key_of(&id).unwrap().unwrap()
     };
     let (yolo, other, third) = (key("2402.13616"), key("2401.00001"), key("2401.00002"));
+    let mut with_doi = arxiv("2401.00003", "With a DOI");
+    with_doi.doi = Some("10.1234/Example.5".into());
+    store.upsert_batch(&[with_doi]).unwrap();
+    let by_doi = store
+        .find_by_doi("10.1234/example.5")
+        .unwrap()
+        .expect("found by DOI");
+    assert_eq!(by_doi.meta.title, "With a DOI", "DOIs compare without case");
+    assert!(store.find_by_doi("10.1234/other").unwrap().is_none());
+    let titled = store
+        .find_by_title(&arxiv("2312.99999", "YOLOv9").title_key())
+        .unwrap();
+    assert_eq!(titled.len(), 1, "found by its title: {titled:?}");
+    assert!(store.find_by_title("no such title").unwrap().is_empty());
     let (ada, grace) = (
         member(store, "ada@example.org").id,
         member(store, "grace@example.org").id,

@@ -75,6 +75,12 @@ pub trait PaperStore: Send + Sync {
     /// source id.
     fn find(&self, id: &str) -> Result<Option<Paper>>;
 
+    /// The paper whose DOI is `doi` (compared without case), if one has it.
+    fn find_by_doi(&self, doi: &str) -> Result<Option<Paper>>;
+
+    /// The papers whose normalised title is `title_key` (see [`PaperMeta::title_key`]).
+    fn find_by_title(&self, title_key: &str) -> Result<Vec<Paper>>;
+
     /// The store's key for the paper with this hub id.
     fn key_of(&self, id: &PaperId) -> Result<Option<u64>>;
 
