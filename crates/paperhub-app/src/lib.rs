@@ -13,6 +13,7 @@ mod days;
 mod follow;
 mod harvest;
 mod ingest;
+mod library;
 mod mail;
 mod query_batch;
 mod search;
@@ -40,6 +41,11 @@ pub use harvest::{HarvestOutcome, HarvestPlan};
 pub use ingest::{
     IngestObserver, IngestSummary, NoObserver, DEFAULT_BATCH_SIZE, INDEX_COMMIT_PAPERS,
 };
+pub use library::{
+    check_tag, label_name, ImportReport, Labelled, Library, Matched, NearPaper, Recommendation,
+    RecommendationWhy, TaggedPaper, Unmatched, MAX_IMPORT_BYTES, MAX_IMPORT_ENTRIES,
+    MAX_NOTE_CHARS, MAX_RECOMMENDATIONS, MAX_TAGS, MAX_TAG_CHARS, MAX_TAG_PAPERS,
+};
 pub use mail::{
     Content, Delivery, DeliveryError, DeliveryRules, DeliveryStats, Digest, DigestPaper,
     DigestRules, Export, Imported, Letter, MailLinks, Postman, RunOutcome, Subscriptions,
@@ -48,7 +54,7 @@ pub use mail::{
 };
 /// Accounts as the store keeps them, for the edges that ask who is calling.
 pub use paperhub_store::{Account, ApiToken, Comment};
-pub use paperhub_store::{OutboxCounts, Submission, Subscription};
+pub use paperhub_store::{Label, OutboxCounts, Submission, Subscription, TagEntry, TagSummary};
 pub use search::{
     hybrid_candidates, SearchHit, SearchMode, SearchRequest, SearchResults, SimilarBy,
     SimilarPapers, DEFAULT_LIMIT, HYBRID_MIN_CANDIDATES, HYBRID_RRF_K, MAX_LIMIT, MAX_OFFSET,

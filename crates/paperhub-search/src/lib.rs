@@ -11,6 +11,7 @@
 pub mod fusion;
 mod maxscore;
 mod query;
+pub mod recommend;
 mod stem;
 mod tantivy_index;
 pub mod vector;

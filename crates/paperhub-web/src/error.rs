@@ -45,6 +45,8 @@ pub enum ErrorCode {
     UpstreamFailed,
     /// Too many requests of one kind from one address or account: wait `Retry-After` seconds.
     RateLimited,
+    /// The request's body is larger than the route takes.
+    PayloadTooLarge,
     /// The server failed.
     Internal,
 }
@@ -77,6 +79,7 @@ impl ErrorCode {
             ErrorCode::Unavailable => ("unavailable", StatusCode::SERVICE_UNAVAILABLE),
             ErrorCode::UpstreamFailed => ("upstream_failed", StatusCode::BAD_GATEWAY),
             ErrorCode::RateLimited => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
+            ErrorCode::PayloadTooLarge => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE),
             ErrorCode::Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
         }
     }

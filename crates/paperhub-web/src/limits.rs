@@ -60,6 +60,10 @@ pub struct LimitSettings {
     pub subscriptions_per_address_per_hour: u32,
     /// Password reset links an address may ask for per hour.
     pub password_resets_per_address_per_hour: u32,
+    /// Library changes (saves, thumbs-down, removals, notes) an account may make per minute.
+    pub library_changes_per_account_per_minute: u32,
+    /// Reference files an account may import per hour.
+    pub imports_per_account_per_hour: u32,
 }
 
 impl Default for LimitSettings {
@@ -79,6 +83,8 @@ impl Default for LimitSettings {
             submissions_per_address_per_hour: 60,
             subscriptions_per_address_per_hour: 20,
             password_resets_per_address_per_hour: 5,
+            library_changes_per_account_per_minute: 120,
+            imports_per_account_per_hour: 30,
         }
     }
 }
@@ -93,6 +99,8 @@ pub enum Action {
     Submit,
     Subscribe,
     PasswordReset,
+    Library,
+    Import,
 }
 
 impl Action {
@@ -105,6 +113,8 @@ impl Action {
             Action::Submit => "submissions",
             Action::Subscribe => "subscription requests",
             Action::PasswordReset => "password reset requests",
+            Action::Library => "library changes",
+            Action::Import => "imports",
         }
     }
 }
@@ -163,6 +173,12 @@ impl Limits {
             (Action::Vote, s.votes_per_account_per_minute, MINUTE),
             (Action::Comment, s.comments_per_account_per_minute, MINUTE),
             (Action::Submit, s.submissions_per_account_per_hour, HOUR),
+            (
+                Action::Library,
+                s.library_changes_per_account_per_minute,
+                MINUTE,
+            ),
+            (Action::Import, s.imports_per_account_per_hour, HOUR),
         ] {
             if let Some(l) = limiter(rate, per) {
                 by_account.insert(action, l);

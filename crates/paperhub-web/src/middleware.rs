@@ -14,7 +14,6 @@ use axum::Router;
 use sha2::{Digest, Sha256};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -59,8 +58,59 @@ pub fn apply(router: Router, state: AppState, config: &ServerConfig) -> Router {
             ))
             .layer(CompressionLayer::new())
             .layer(from_fn(etag))
-            .layer(RequestBodyLimitLayer::new(config.max_body_bytes)),
+            .layer(from_fn_with_state(
+                BodyLimits {
+                    default: config.max_body_bytes,
+                    import: paperhub_app::MAX_IMPORT_BYTES + 64 * 1024,
+                },
+                body_limit,
+            )),
     )
+}
+
+/// The largest request bodies taken: one for every route, a larger one for imports of a
+/// reference manager's file.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    /// Every route but imports (`server.max_body_bytes`).
+    pub default: usize,
+    /// `POST /api/v1/library/tags/{tag}/import` and the import form.
+    pub import: usize,
+}
+
+/// Whether `path` takes a reference manager's file.
+fn is_import(path: &str) -> bool {
+    (path.starts_with("/api/v1/library/tags/") || path.starts_with("/library/tags/"))
+        && path.ends_with("/import")
+}
+
+/// Refuses a body over the route's limit with 413 `payload_too_large`: at once when its
+/// `Content-Length` says so, when the limit is reached while reading it otherwise.
+pub async fn body_limit(
+    State(limits): State<BodyLimits>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let limit = if is_import(request.uri().path()) {
+        limits.import
+    } else {
+        limits.default
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the request body is larger than this route's limit of {limit} bytes"),
+        )
+        .into_response();
+    }
+    let request =
+        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
 }
 
 /// Answers 408 `request_timeout` (the error object under `/api/`, a page elsewhere) when a

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod comments;
+mod library;
 mod papers;
 mod search;
 mod stats;
@@ -73,6 +74,17 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(comments::edit_comment, comments::delete_comment))
         .routes(routes!(comments::hide_comment, comments::restore_comment))
         .routes(routes!(votes::upvote_paper, votes::remove_vote))
+        .routes(routes!(library::list_tags))
+        .routes(routes!(library::get_tag, library::delete_tag))
+        .routes(routes!(library::save_paper, library::remove_paper))
+        .routes(routes!(library::reject_paper))
+        .routes(routes!(library::reset_tag))
+        .routes(routes!(library::tag_recommendations))
+        .routes(routes!(library::all_recommendations))
+        .routes(routes!(library::export_tag))
+        .routes(routes!(library::import_tag))
+        .routes(routes!(library::get_note, library::put_note))
+        .routes(routes!(library::mark_seen))
         .split_for_parts()
 }
 
