@@ -6,6 +6,7 @@ mod browser;
 mod community;
 mod feeds;
 mod helpers;
+mod library;
 mod operations;
 mod pages;
 mod security;
