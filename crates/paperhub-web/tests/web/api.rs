@@ -220,6 +220,17 @@ async fn the_openapi_document_is_3_1_and_describes_every_api_route() {
         "/api/v1/search",
         "/api/v1/stats",
         "/api/v1/trending",
+        "/api/v1/library/tags",
+        "/api/v1/library/tags/{tag}",
+        "/api/v1/library/tags/{tag}/papers/{id}",
+        "/api/v1/library/tags/{tag}/rejections/{id}",
+        "/api/v1/library/tags/{tag}/reset",
+        "/api/v1/library/tags/{tag}/recommendations",
+        "/api/v1/library/tags/{tag}/export",
+        "/api/v1/library/tags/{tag}/import",
+        "/api/v1/library/recommendations",
+        "/api/v1/library/papers/{id}/note",
+        "/api/v1/library/seen",
     ];
     let mut documented: Vec<&str> = paths.keys().map(String::as_str).collect();
     documented.sort_unstable();
