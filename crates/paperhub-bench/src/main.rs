@@ -16,6 +16,7 @@ mod latency;
 mod mail;
 mod memory;
 mod quality;
+mod recommend;
 mod relevance;
 mod report;
 mod run;
@@ -77,6 +78,9 @@ enum Command {
     Mail(mail::MailArgs),
     /// A minimal SMTP server on loopback that takes and counts every message (for `mail`).
     SmtpSink(mail::SinkArgs),
+    /// Quality of a tag's recommendations (tags of arXiv categories, each paper held out in
+    /// turn), against arxiv-sanity-lite's tf-idf + linear SVM.
+    Recommend(recommend::RecommendArgs),
 }
 
 fn main() -> ExitCode {
@@ -104,6 +108,7 @@ fn main() -> ExitCode {
         Command::Trending(args) => trending::run(&args),
         Command::Mail(args) => mail::run(&args),
         Command::SmtpSink(args) => mail::sink(&args),
+        Command::Recommend(args) => recommend::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,8 +2,9 @@
 //! papers, kept away from the ones it rejected, each with its reasons.
 //!
 //! The score of a candidate is the mean of its `top_k` highest cosine similarities to the
-//! saved papers (1: its single nearest saved paper; a tag's size: its similarity to the tag's
-//! mean), less `reject_weight` times its highest similarity to a rejected paper. Candidates
+//! saved papers (1: its single nearest saved paper; the default, all of them: its similarity
+//! to the tag's mean, which measured best), less `reject_weight` times its highest similarity
+//! to a rejected paper. Candidates
 //! come from the vector index: the neighbours of the tag's mean and of up to `seeds` saved
 //! papers, so that a tag of several topics finds papers near each of them. The offline
 //! benchmark (`paperhub-bench recommend`) measured this against nearest-neighbour variants, a
@@ -22,7 +23,8 @@ use crate::{Result, VectorIndex};
 /// How recommendations are made.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RecommendParams {
-    /// How many highest similarities to the saved papers are averaged.
+    /// How many highest similarities to the saved papers are averaged (all by default: on the
+    /// arXiv samples the tag's mean beat the mean of the 3 nearest and the nearest alone).
     pub top_k: usize,
     /// How much the highest similarity to a rejected paper takes off.
     pub reject_weight: f32,
@@ -35,7 +37,7 @@ pub struct RecommendParams {
 impl Default for RecommendParams {
     fn default() -> Self {
         Self {
-            top_k: 3,
+            top_k: usize::MAX,
             reject_weight: 0.5,
             seeds: 24,
             per_seed: 2,
