@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{Model, TestApp};
+use crate::helpers::{member, Model, TestApp};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -278,20 +278,6 @@ async fn trending_lists_the_voted_papers_with_their_numbers() {
         assert!(xml.contains(&id), "{feed} lists the paper");
     }
     app.text("/trending?period=year", 400).await;
-}
-
-/// Signs `email` up and returns its token.
-async fn member(app: &TestApp, email: &str) -> String {
-    let (status, body) = app
-        .call(
-            Method::POST,
-            "/api/v1/accounts",
-            None,
-            Some(json!({"email": email, "password": PASSWORD})),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    body["token"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]

@@ -235,3 +235,17 @@ pub fn decode(html: &str) -> String {
     .iter()
     .fold(html.to_owned(), |text, (from, to)| text.replace(from, to))
 }
+
+/// Signs `email` up and returns its token.
+pub async fn member(app: &TestApp, email: &str) -> String {
+    let (status, body) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/accounts",
+            None,
+            Some(serde_json::json!({"email": email, "password": "correct horse battery staple"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    body["token"].as_str().unwrap().to_owned()
+}

@@ -4,22 +4,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{Model, TestApp};
-
-const PASSWORD: &str = "correct horse battery staple";
-
-async fn member(app: &TestApp, email: &str) -> String {
-    let (status, body) = app
-        .call(
-            Method::POST,
-            "/api/v1/accounts",
-            None,
-            Some(json!({"email": email, "password": PASSWORD})),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    body["token"].as_str().unwrap().to_owned()
-}
+use crate::helpers::{member, Model, TestApp};
 
 /// The hub ids and titles of the best keyword matches for `q`.
 async fn found(app: &TestApp, q: &str, limit: usize) -> Vec<(String, String)> {
