@@ -1,8 +1,9 @@
 //! Members' libraries in PostgreSQL.
 
-use chrono::Utc;
+use chrono::{DateTime, NaiveDate, Utc};
 use paperhub_store::{
-    from_unix, to_unix, Label, LibraryStore, Result, StoreError, TagEntry, TagSummary,
+    from_unix, to_unix, Label, LibraryStore, Result, SavedSearch, StoreError, TagEntry,
+    TagSummary,
 };
 
 use crate::{map_err, PostgresStore};
@@ -208,5 +209,118 @@ impl LibraryStore for PostgresStore {
             .map(|r| r.get(0))
             .collect();
         Ok(keys.iter().map(|k| found.contains(k)).collect())
+    }
+
+    fn save_search(&self, account_id: u64, search: &SavedSearch) -> Result<bool> {
+        let day = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+        let mut conn = self.conn()?;
+        // `xmax = 0` tells a row the upsert inserted from one it updated.
+        let rows = conn
+            .query(
+                "INSERT INTO saved_searches \
+                 (account_id, name, q, mode, author, category, from_day, until_day, created_at) \
+                 SELECT id, $2, $3, $4, $5, $6, $7, $8, $9 FROM accounts WHERE id = $1 \
+                 ON CONFLICT (account_id, name) DO UPDATE SET q = excluded.q, mode = excluded.mode, \
+                 author = excluded.author, category = excluded.category, \
+                 from_day = excluded.from_day, until_day = excluded.until_day \
+                 RETURNING (xmax = 0)",
+                &[
+                    &(account_id as i64),
+                    &search.name,
+                    &search.q,
+                    &search.mode,
+                    &search.author,
+                    &search.category,
+                    &day(search.from),
+                    &day(search.until),
+                    &to_unix(search.created_at),
+                ],
+            )
+            .map_err(map_err)?;
+        match rows.first() {
+            Some(row) => Ok(row.get(0)),
+            None => Err(StoreError::NotFound),
+        }
+    }
+
+    fn saved_searches(&self, account_id: u64) -> Result<Vec<SavedSearch>> {
+        let day = |text: Option<String>| text.and_then(|t| t.parse().ok());
+        Ok(self
+            .query(
+                "SELECT name, q, mode, author, category, from_day, until_day, created_at \
+                 FROM saved_searches WHERE account_id = $1 ORDER BY name COLLATE \"C\"",
+                &[&(account_id as i64)],
+            )?
+            .iter()
+            .map(|r| SavedSearch {
+                name: r.get(0),
+                q: r.get(1),
+                mode: r.get(2),
+                author: r.get(3),
+                category: r.get(4),
+                from: day(r.get(5)),
+                until: day(r.get(6)),
+                created_at: from_unix(r.get(7)),
+            })
+            .collect())
+    }
+
+    fn delete_saved_search(&self, account_id: u64, name: &str) -> Result<bool> {
+        let mut conn = self.conn()?;
+        let removed = conn
+            .execute(
+                "DELETE FROM saved_searches WHERE account_id = $1 AND name = $2",
+                &[&(account_id as i64), &name],
+            )
+            .map_err(map_err)?;
+        Ok(removed > 0)
+    }
+
+    fn set_feed_token(
+        &self,
+        account_id: u64,
+        token_hash: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let account = account_id as i64;
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction().map_err(map_err)?;
+        let accounts: i64 = tx
+            .query_one("SELECT COUNT(*) FROM accounts WHERE id = $1", &[&account])
+            .map_err(map_err)?
+            .get(0);
+        if accounts == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.execute("DELETE FROM feed_tokens WHERE account_id = $1", &[&account])
+            .map_err(map_err)?;
+        if let Some(hash) = token_hash {
+            tx.execute(
+                "INSERT INTO feed_tokens (account_id, token_hash, created_at) VALUES ($1, $2, $3)",
+                &[&account, &hash, &to_unix(now)],
+            )
+            .map_err(map_err)?;
+        }
+        tx.commit().map_err(map_err)
+    }
+
+    fn feed_token_account(&self, token_hash: &str) -> Result<Option<u64>> {
+        Ok(self
+            .query(
+                "SELECT account_id FROM feed_tokens WHERE token_hash = $1",
+                &[&token_hash],
+            )?
+            .first()
+            .map(|r| r.get::<_, i64>(0) as u64))
+    }
+
+    fn feed_token_made(&self, account_id: u64) -> Result<Option<DateTime<Utc>>> {
+        Ok(self
+            .query(
+                "SELECT created_at FROM feed_tokens WHERE account_id = $1",
+                &[&(account_id as i64)],
+            )?
+            .first()
+            .map(|r| from_unix(r.get(0))))
     }
 }

@@ -47,6 +47,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_library",
         include_str!("../migrations/0012_library.sql"),
     ),
+    (
+        "0013_saved_searches",
+        include_str!("../migrations/0013_saved_searches.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

@@ -1,8 +1,9 @@
 //! Members' libraries in SQLite.
 
-use chrono::Utc;
+use chrono::{DateTime, NaiveDate, Utc};
 use paperhub_store::{
-    from_unix, to_unix, Label, LibraryStore, Result, StoreError, TagEntry, TagSummary,
+    from_unix, to_unix, Label, LibraryStore, Result, SavedSearch, StoreError, TagEntry,
+    TagSummary,
 };
 use rusqlite::{OptionalExtension, TransactionBehavior};
 
@@ -230,6 +231,127 @@ impl LibraryStore for SqliteStore {
                 .iter()
                 .map(|&key| stmt.query_row([account_id as i64, key as i64], |r| r.get(0)))
                 .collect()
+        })
+    }
+
+    fn save_search(&self, account_id: u64, search: &SavedSearch) -> Result<bool> {
+        let day = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+        let outcome = self.with_conn(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let accounts: i64 = tx
+                .prepare_cached("SELECT COUNT(*) FROM accounts WHERE id = ?1")?
+                .query_row([account_id as i64], |r| r.get(0))?;
+            if accounts == 0 {
+                return Ok(None);
+            }
+            let held: i64 = tx
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM saved_searches WHERE account_id = ?1 AND name = ?2",
+                )?
+                .query_row(rusqlite::params![account_id as i64, search.name], |r| {
+                    r.get(0)
+                })?;
+            tx.prepare_cached(
+                "INSERT INTO saved_searches \
+                 (account_id, name, q, mode, author, category, from_day, until_day, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+                 ON CONFLICT (account_id, name) DO UPDATE SET q = excluded.q, mode = excluded.mode, \
+                 author = excluded.author, category = excluded.category, \
+                 from_day = excluded.from_day, until_day = excluded.until_day",
+            )?
+            .execute(rusqlite::params![
+                account_id as i64,
+                search.name,
+                search.q,
+                search.mode,
+                search.author,
+                search.category,
+                day(search.from),
+                day(search.until),
+                to_unix(search.created_at)
+            ])?;
+            tx.commit()?;
+            Ok(Some(held == 0))
+        })?;
+        outcome.ok_or(StoreError::NotFound)
+    }
+
+    fn saved_searches(&self, account_id: u64) -> Result<Vec<SavedSearch>> {
+        let day = |text: Option<String>| text.and_then(|t| t.parse().ok());
+        self.with_conn(|conn| {
+            conn.prepare_cached(
+                "SELECT name, q, mode, author, category, from_day, until_day, created_at \
+                 FROM saved_searches WHERE account_id = ?1 ORDER BY name",
+            )?
+            .query_map([account_id as i64], |r| {
+                Ok(SavedSearch {
+                    name: r.get(0)?,
+                    q: r.get(1)?,
+                    mode: r.get(2)?,
+                    author: r.get(3)?,
+                    category: r.get(4)?,
+                    from: day(r.get(5)?),
+                    until: day(r.get(6)?),
+                    created_at: from_unix(r.get(7)?),
+                })
+            })?
+            .collect()
+        })
+    }
+
+    fn delete_saved_search(&self, account_id: u64, name: &str) -> Result<bool> {
+        self.with_conn(|conn| {
+            let removed = conn
+                .prepare_cached("DELETE FROM saved_searches WHERE account_id = ?1 AND name = ?2")?
+                .execute(rusqlite::params![account_id as i64, name])?;
+            Ok(removed > 0)
+        })
+    }
+
+    fn set_feed_token(
+        &self,
+        account_id: u64,
+        token_hash: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let found = self.with_conn(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let accounts: i64 = tx
+                .prepare_cached("SELECT COUNT(*) FROM accounts WHERE id = ?1")?
+                .query_row([account_id as i64], |r| r.get(0))?;
+            tx.prepare_cached("DELETE FROM feed_tokens WHERE account_id = ?1")?
+                .execute([account_id as i64])?;
+            if let (Some(hash), true) = (token_hash, accounts > 0) {
+                tx.prepare_cached(
+                    "INSERT INTO feed_tokens (account_id, token_hash, created_at) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(rusqlite::params![account_id as i64, hash, to_unix(now)])?;
+            }
+            tx.commit()?;
+            Ok(accounts > 0)
+        })?;
+        if found {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    fn feed_token_account(&self, token_hash: &str) -> Result<Option<u64>> {
+        self.with_conn(|conn| {
+            conn.prepare_cached("SELECT account_id FROM feed_tokens WHERE token_hash = ?1")?
+                .query_row([token_hash], |r| r.get::<_, i64>(0))
+                .optional()
+                .map(|id| id.map(|id| id as u64))
+        })
+    }
+
+    fn feed_token_made(&self, account_id: u64) -> Result<Option<DateTime<Utc>>> {
+        self.with_conn(|conn| {
+            conn.prepare_cached("SELECT created_at FROM feed_tokens WHERE account_id = ?1")?
+                .query_row([account_id as i64], |r| r.get(0))
+                .optional()
+                .map(|t| t.map(from_unix))
         })
     }
 }

@@ -55,6 +55,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0014_library",
         include_str!("../migrations/0014_library.sql"),
     ),
+    (
+        "0015_saved_searches",
+        include_str!("../migrations/0015_saved_searches.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`.

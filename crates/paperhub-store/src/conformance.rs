@@ -73,11 +73,94 @@ pub fn run_all<S: Store + 'static>(fresh: impl Fn() -> S) {
     finished_mails_record_papers_retries_and_permanent_failures(&fresh());
     account_tokens_confirm_an_email_and_reset_a_password_once(&fresh());
     a_library_is_private_all_or_nothing_and_goes_with_its_account(&fresh());
+    saved_searches_and_feed_tokens_are_the_members_own(&fresh());
     papers_are_listed_by_day_with_their_neighbouring_days(&fresh());
     a_copy_holds_the_same_papers_vectors_and_values(&fresh(), &fresh());
     a_copy_refuses_a_target_that_holds_papers(&fresh(), &fresh());
     a_copy_refuses_a_hub_with_accounts(&fresh(), &fresh());
     writers_at_the_same_time_never_duplicate_a_paper(std::sync::Arc::new(fresh()));
+}
+
+/// A saved search is replaced under its name (keeping when it was first saved); a feed token
+/// names one account, a new one revokes the old; both go with their account.
+pub fn saved_searches_and_feed_tokens_are_the_members_own(store: &dyn Store) {
+    use crate::SavedSearch;
+    let (ada, grace) = (
+        member(store, "ada@example.org").id,
+        member(store, "grace@example.org").id,
+    );
+    let first = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
+    let search = SavedSearch {
+        name: "detection".into(),
+        q: "real-time object detection".into(),
+        mode: Some("semantic".into()),
+        author: None,
+        category: Some("cs.CV".into()),
+        from: Some(NaiveDate::from_ymd_opt(2025, 6, 1).unwrap()),
+        until: None,
+        created_at: first,
+    };
+    assert!(store.save_search(ada, &search).unwrap(), "new");
+    let changed = SavedSearch {
+        q: "object detection".into(),
+        mode: None,
+        created_at: first + chrono::Duration::days(3),
+        ..search.clone()
+    };
+    assert!(!store.save_search(ada, &changed).unwrap(), "replaced");
+    let other = SavedSearch {
+        name: "agents".into(),
+        ..search.clone()
+    };
+    store.save_search(ada, &other).unwrap();
+    let held = store.saved_searches(ada).unwrap();
+    assert_eq!(
+        held.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        ["agents", "detection"],
+        "by name"
+    );
+    assert_eq!(
+        held[1],
+        SavedSearch {
+            created_at: first,
+            ..changed
+        },
+        "the new query, the first time it was saved"
+    );
+    assert!(store.saved_searches(grace).unwrap().is_empty());
+    assert!(!store.delete_saved_search(grace, "agents").unwrap());
+    assert!(store.delete_saved_search(ada, "agents").unwrap());
+    assert!(matches!(
+        store.save_search(999_999, &search),
+        Err(crate::StoreError::NotFound)
+    ));
+
+    let now = Utc.timestamp_opt(1_700_000_500, 0).unwrap();
+    assert_eq!(store.feed_token_made(ada).unwrap(), None);
+    store.set_feed_token(ada, Some("hash-one"), now).unwrap();
+    store.set_feed_token(grace, Some("hash-grace"), now).unwrap();
+    assert_eq!(store.feed_token_account("hash-one").unwrap(), Some(ada));
+    assert_eq!(store.feed_token_account("hash-grace").unwrap(), Some(grace));
+    assert_eq!(store.feed_token_made(ada).unwrap(), Some(now));
+    store.set_feed_token(ada, Some("hash-two"), now).unwrap();
+    assert_eq!(
+        store.feed_token_account("hash-one").unwrap(),
+        None,
+        "a new token revokes the old"
+    );
+    assert_eq!(store.feed_token_account("hash-two").unwrap(), Some(ada));
+    store.set_feed_token(ada, None, now).unwrap();
+    assert_eq!(store.feed_token_account("hash-two").unwrap(), None);
+    assert!(matches!(
+        store.set_feed_token(999_999, Some("x"), now),
+        Err(crate::StoreError::NotFound)
+    ));
+
+    store.set_feed_token(grace, Some("hash-grace"), now).unwrap();
+    store.save_search(grace, &search).unwrap();
+    store.delete_account(grace).unwrap();
+    assert_eq!(store.feed_token_account("hash-grace").unwrap(), None);
+    assert!(store.saved_searches(grace).unwrap().is_empty());
 }
 
 /// `paperhub copy`: keys, change numbers, vectors and values arrive as they were, and the

@@ -41,7 +41,7 @@ pub use checkpoints::CheckpointStore;
 pub use comments::{Comment, CommentStore};
 pub use embeddings::{EmbeddingStore, StoredEmbedding};
 pub use error::{check_schema_version, Result, StoreError};
-pub use library::{Label, LibraryStore, TagEntry, TagSummary};
+pub use library::{Label, LibraryStore, SavedSearch, TagEntry, TagSummary};
 pub use mail::{
     check_token, decode_subscription, decode_topics, encode_topics, like_prefix, merge, Finish,
     Merge, NewMail, NewSubscription, OutboxCounts, OutboxMail, OutboxStore, Redeemed, Subscription,

@@ -3,7 +3,7 @@
 //!
 //! Everything here belongs to one account and is deleted with it.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::Result;
 
@@ -59,6 +59,29 @@ pub struct TagEntry {
     pub added_at: DateTime<Utc>,
 }
 
+/// A search a member saved by name: an alert whose new papers go into the member's digest
+/// and its own private feed. The mode is the search's own name for it (`keyword`,
+/// `semantic`, `hybrid`); the store keeps it as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedSearch {
+    /// Its name, unique per member.
+    pub name: String,
+    /// The query text, with any `author:` or `category:` in it.
+    pub q: String,
+    /// How to search (`None`: the hub's default).
+    pub mode: Option<String>,
+    /// Only papers with this author.
+    pub author: Option<String>,
+    /// Only papers in this category.
+    pub category: Option<String>,
+    /// Only papers listed on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Only papers listed on or before this day.
+    pub until: Option<NaiveDate>,
+    /// When it was first saved (kept when it is saved again under its name).
+    pub created_at: DateTime<Utc>,
+}
+
 /// Members' libraries.
 pub trait LibraryStore: Send + Sync {
     /// Puts every paper of `paper_keys` into account `account_id`'s tag `tag` with `label`
@@ -105,4 +128,30 @@ pub trait LibraryStore: Send + Sync {
 
     /// Whether the member has seen each paper, in order.
     fn seen(&self, account_id: u64, paper_keys: &[u64]) -> Result<Vec<bool>>;
+
+    /// Saves (or, under a name the member used before, replaces) a search; whether it is
+    /// new. [`crate::StoreError::NotFound`] when there is no such account.
+    fn save_search(&self, account_id: u64, search: &SavedSearch) -> Result<bool>;
+
+    /// The member's saved searches, by name.
+    fn saved_searches(&self, account_id: u64) -> Result<Vec<SavedSearch>>;
+
+    /// Deletes a saved search; whether it existed.
+    fn delete_saved_search(&self, account_id: u64, name: &str) -> Result<bool>;
+
+    /// Sets the hash of the member's private feed token, replacing (and so revoking) the one
+    /// before; `None` revokes it. [`crate::StoreError::NotFound`] when there is no such
+    /// account.
+    fn set_feed_token(
+        &self,
+        account_id: u64,
+        token_hash: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// The account whose private feed token hashes to `token_hash`.
+    fn feed_token_account(&self, token_hash: &str) -> Result<Option<u64>>;
+
+    /// When the member's private feed token was made, if it has one.
+    fn feed_token_made(&self, account_id: u64) -> Result<Option<DateTime<Utc>>>;
 }
