@@ -42,15 +42,16 @@ pub use ingest::{
     IngestObserver, IngestSummary, NoObserver, DEFAULT_BATCH_SIZE, INDEX_COMMIT_PAPERS,
 };
 pub use library::{
-    check_tag, label_name, ImportReport, Labelled, Library, Matched, NearPaper, Recommendation,
-    RecommendationWhy, TaggedPaper, Unmatched, MAX_IMPORT_BYTES, MAX_IMPORT_ENTRIES,
-    MAX_NOTE_CHARS, MAX_RECOMMENDATIONS, MAX_TAGS, MAX_TAG_CHARS, MAX_TAG_PAPERS,
+    check_tag, label_name, AlertPaper, AlertResults, ImportReport, Labelled, Library, Matched,
+    NearPaper, Pick, Recommendation, RecommendationWhy, TaggedPaper, Unmatched, FEED_TOKEN_PREFIX,
+    MAX_IMPORT_BYTES, MAX_IMPORT_ENTRIES, MAX_NOTE_CHARS, MAX_RECOMMENDATIONS, MAX_SAVED_SEARCHES,
+    MAX_TAGS, MAX_TAG_CHARS, MAX_TAG_PAPERS,
 };
 pub use mail::{
     Content, Delivery, DeliveryError, DeliveryRules, DeliveryStats, Digest, DigestPaper,
-    DigestRules, Export, Imported, Letter, MailLinks, Postman, RunOutcome, Subscriptions,
-    TopicPapers, CONFIRM_TOKEN_HOURS, DEFAULT_TOPIC_MIN_SIMILARITY, EMAIL_TOKEN_HOURS, MAX_TOPICS,
-    MAX_TOPIC_CHARS, RESET_TOKEN_MINUTES,
+    DigestRules, Export, Imported, Letter, MailLinks, PersonalPicks, Postman, RunOutcome,
+    Subscriptions, TopicPapers, CONFIRM_TOKEN_HOURS, DEFAULT_TOPIC_MIN_SIMILARITY,
+    EMAIL_TOKEN_HOURS, MAX_TOPICS, MAX_TOPIC_CHARS, RESET_TOKEN_MINUTES,
 };
 /// Accounts as the store keeps them, for the edges that ask who is calling.
 pub use paperhub_store::{Account, ApiToken, Comment};

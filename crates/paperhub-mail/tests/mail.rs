@@ -1,7 +1,7 @@
 //! How mails look (snapshots of both parts) and what travels (headers, parts, links).
 
 use chrono::NaiveDate;
-use paperhub_app::{Content, Digest, DigestPaper, Letter, Postman, TopicPapers};
+use paperhub_app::{Content, Digest, DigestPaper, Letter, PersonalPicks, Postman, TopicPapers};
 use paperhub_core::{Email, Frequency};
 use paperhub_mail::{render, MailSender, MemoryTransport, Transport};
 
@@ -13,6 +13,7 @@ fn paper(key: u64, title: &str, votes: u64) -> DigestPaper {
         summary: "We train from scratch & compare <b>against</b> pre-trained models.".into(),
         url: format!("https://papers.example.org/papers/2506.0000{key}"),
         votes,
+        why: String::new(),
     }
 }
 
@@ -36,6 +37,17 @@ fn digest_letter() -> Letter {
                 topic: "machine unlearning".into(),
                 papers: vec![paper(3, "Forgetting on Purpose", 0)],
             }],
+            personal: Some(PersonalPicks {
+                account_id: 7,
+                recommended: vec![DigestPaper {
+                    why: "Near “<i>Replay</i> Buffers” (0.71); shares: replay, rehearsal".into(),
+                    ..paper(4, "Rehearsal without Forgetting", 2)
+                }],
+                alerts: vec![TopicPapers {
+                    topic: "sparse <autoencoders>".into(),
+                    papers: vec![paper(5, "Dictionary Features at Scale", 0)],
+                }],
+            }),
         }),
     }
 }
@@ -54,6 +66,8 @@ fn the_html_part_escapes_what_papers_say() {
     assert!(!rendered.html.contains("<script>"), "{}", rendered.html);
     assert!(rendered.html.contains("&#60;script&#62;alert(1)"));
     assert!(!rendered.html.contains("<b>against"));
+    assert!(!rendered.html.contains("<i>Replay") && !rendered.html.contains("<autoencoders>"));
+    assert!(rendered.html.contains("Picked for you") && rendered.text.contains("Why: Near"));
     assert!(!rendered.html.contains("<img") && !rendered.html.contains("<style"));
 }
 

@@ -2,8 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use paperhub_store::{
-    from_unix, to_unix, Label, LibraryStore, Result, SavedSearch, StoreError, TagEntry,
-    TagSummary,
+    from_unix, to_unix, Label, LibraryStore, Result, SavedSearch, StoreError, TagEntry, TagSummary,
 };
 use rusqlite::{OptionalExtension, TransactionBehavior};
 

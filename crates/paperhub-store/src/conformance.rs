@@ -138,7 +138,9 @@ pub fn saved_searches_and_feed_tokens_are_the_members_own(store: &dyn Store) {
     let now = Utc.timestamp_opt(1_700_000_500, 0).unwrap();
     assert_eq!(store.feed_token_made(ada).unwrap(), None);
     store.set_feed_token(ada, Some("hash-one"), now).unwrap();
-    store.set_feed_token(grace, Some("hash-grace"), now).unwrap();
+    store
+        .set_feed_token(grace, Some("hash-grace"), now)
+        .unwrap();
     assert_eq!(store.feed_token_account("hash-one").unwrap(), Some(ada));
     assert_eq!(store.feed_token_account("hash-grace").unwrap(), Some(grace));
     assert_eq!(store.feed_token_made(ada).unwrap(), Some(now));
@@ -156,7 +158,9 @@ pub fn saved_searches_and_feed_tokens_are_the_members_own(store: &dyn Store) {
         Err(crate::StoreError::NotFound)
     ));
 
-    store.set_feed_token(grace, Some("hash-grace"), now).unwrap();
+    store
+        .set_feed_token(grace, Some("hash-grace"), now)
+        .unwrap();
     store.save_search(grace, &search).unwrap();
     store.delete_account(grace).unwrap();
     assert_eq!(store.feed_token_account("hash-grace").unwrap(), None);

@@ -6,6 +6,8 @@
 //! as if it did not exist ([`HubError::NotFound`]), never as forbidden, so nobody learns which
 //! tags others keep.
 
+mod alerts;
+mod feeds;
 mod recommendations;
 mod references;
 
@@ -17,6 +19,9 @@ use serde::Serialize;
 
 use crate::{Hub, HubError, Result};
 
+pub(crate) use alerts::request_of;
+pub use alerts::{AlertPaper, AlertResults, MAX_SAVED_SEARCHES};
+pub use feeds::{Pick, FEED_TOKEN_PREFIX};
 pub use recommendations::{NearPaper, Recommendation, RecommendationWhy, MAX_RECOMMENDATIONS};
 pub use references::{ImportReport, Matched, Unmatched, MAX_IMPORT_BYTES, MAX_IMPORT_ENTRIES};
 
@@ -32,19 +37,24 @@ pub const MAX_NOTE_CHARS: usize = 20_000;
 /// A tag name as given, checked: trimmed, 1 to [`MAX_TAG_CHARS`] characters, no control
 /// characters and no `/` (a tag is a path segment of its URLs).
 pub fn check_tag(name: &str) -> Result<String> {
+    check_name("tag", name)
+}
+
+/// A name of a tag or a saved search (`what`), checked as [`check_tag`] says.
+pub(crate) fn check_name(what: &str, name: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(HubError::Invalid("a tag needs a name".into()));
+        return Err(HubError::Invalid(format!("a {what} needs a name")));
     }
     if name.chars().count() > MAX_TAG_CHARS {
         return Err(HubError::Invalid(format!(
-            "a tag name has at most {MAX_TAG_CHARS} characters"
+            "a {what} name has at most {MAX_TAG_CHARS} characters"
         )));
     }
     if name.chars().any(|c| c.is_control() || c == '/') {
-        return Err(HubError::Invalid(
-            "a tag name may not hold `/` or control characters".into(),
-        ));
+        return Err(HubError::Invalid(format!(
+            "a {what} name may not hold `/` or control characters"
+        )));
     }
     Ok(name.to_owned())
 }

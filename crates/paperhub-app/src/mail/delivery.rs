@@ -22,6 +22,7 @@ use paperhub_store::{Finish, OutboxCounts, OutboxMail};
 
 use super::digest::{DigestRules, Shared};
 use super::subscriptions::{CONFIRM_TOKEN_HOURS, KIND_CONFIRM};
+use super::Digest;
 use super::{Content, DeliveryError, Letter, MailLinks, Postman};
 use crate::{Hub, HubError, Result};
 
@@ -344,10 +345,23 @@ impl Delivery {
         };
         self.pacer.wait();
         match self.postman.deliver(&letter) {
-            Ok(()) => Outcome::Sent(match &letter.content {
-                Content::Digest(digest) => digest.papers().map(|p| p.key).collect(),
-                _ => Vec::new(),
-            }),
+            Ok(()) => {
+                let papers: Vec<u64> = match &letter.content {
+                    Content::Digest(digest) => digest.papers().map(|p| p.key).collect(),
+                    _ => Vec::new(),
+                };
+                // What a member was mailed shows as seen everywhere in the hub.
+                if let Content::Digest(Digest {
+                    personal: Some(personal),
+                    ..
+                }) = &letter.content
+                {
+                    if let Err(error) = self.hub.store().mark_seen(personal.account_id, &papers) {
+                        tracing::warn!(mail = %mail.key, %error, "could not mark the digest's papers seen");
+                    }
+                }
+                Outcome::Sent(papers)
+            }
             Err(DeliveryError::Temporary(error)) => self.temporary(mail, error),
             Err(DeliveryError::Permanent(error)) => {
                 tracing::warn!(mail = %mail.key, %error, "the mail server refused the mail for good");

@@ -3,15 +3,16 @@
 //! none that was mailed to the subscriber before. What every subscriber shares (the trending
 //! list, each distinct topic's search) is computed once per run.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
-use paperhub_core::{Frequency, Paper};
+use paperhub_core::{Frequency, Paper, PaperId};
 use paperhub_store::Subscription;
 
-use super::{Digest, DigestPaper, MailLinks, TopicPapers};
-use crate::{Hub, Period, Result, SearchMode, SearchRequest};
+use super::{Digest, DigestPaper, MailLinks, PersonalPicks, TopicPapers};
+use crate::library::request_of;
+use crate::{Hub, HubError, Period, Result, SearchMode, SearchRequest};
 
 /// The least cosine similarity between a topic and a paper's abstract for the paper to count
 /// as the topic's: all-MiniLM-L6-v2 puts unrelated abstracts of one field around 0.1 to 0.3
@@ -23,8 +24,10 @@ pub const DEFAULT_TOPIC_MIN_SIMILARITY: f32 = 0.4;
 pub struct DigestRules {
     /// Trending papers at most.
     pub trending: usize,
-    /// Papers per topic at most.
+    /// Papers per topic (and per saved search) at most.
     pub per_topic: usize,
+    /// Recommendations from a member's tags at most.
+    pub picks: usize,
     /// See [`DEFAULT_TOPIC_MIN_SIMILARITY`].
     pub topic_min_similarity: f32,
 }
@@ -34,6 +37,7 @@ impl Default for DigestRules {
         DigestRules {
             trending: 10,
             per_topic: 5,
+            picks: 5,
             topic_min_similarity: DEFAULT_TOPIC_MIN_SIMILARITY,
         }
     }
@@ -128,7 +132,8 @@ impl Shared {
             })
             .filter(|t| !t.papers.is_empty())
             .collect();
-        if trending.is_empty() && topics.is_empty() {
+        let personal = self.personal(hub, subscription, &mut shown)?;
+        if trending.is_empty() && topics.is_empty() && personal.is_none() {
             return Ok(None);
         }
         Ok(Some(Digest {
@@ -137,6 +142,7 @@ impl Shared {
             hub_url: self.links.home(),
             trending,
             topics,
+            personal,
         }))
     }
 
@@ -176,49 +182,155 @@ impl Shared {
         {
             return Ok(papers.clone());
         }
-        let (from, until) = period_days(self.frequency, self.date);
-        let wanted = self.rules.per_topic * 3;
-        let request = |mode, limit| SearchRequest {
-            q: topic.to_owned(),
-            mode: Some(mode),
-            from: Some(from),
-            until: Some(until),
-            limit: Some(limit),
-            ..SearchRequest::default()
-        };
-        let papers: Vec<Paper> = self.timed(|| -> Result<Vec<Paper>> {
-            if !hub.has_semantic() {
-                let hits = hub.search(&request(SearchMode::Keyword, wanted))?.hits;
-                return Ok(hits.into_iter().map(|h| h.paper).collect());
-            }
-            // Near enough in meaning (cosine from the semantic ranking), in hybrid order.
-            let near: std::collections::HashSet<_> = hub
-                .search(&request(SearchMode::Semantic, 50))?
-                .hits
-                .into_iter()
-                .filter(|h| h.score >= self.rules.topic_min_similarity)
-                .map(|h| h.paper.id)
-                .collect();
-            if near.is_empty() {
-                return Ok(Vec::new());
-            }
-            Ok(hub
-                .search(&request(SearchMode::Hybrid, 50))?
-                .hits
-                .into_iter()
-                .filter(|h| near.contains(&h.paper.id))
-                .take(wanted)
-                .map(|h| h.paper)
-                .collect())
+        let papers = self.timed(|| {
+            self.period_search(hub, &SearchRequest::new(topic), self.rules.per_topic * 3)
         })?;
-        let ids: Vec<&str> = papers.iter().map(|p| p.id.as_str()).collect();
-        let votes = hub.store().vote_counts(&ids)?;
-        let listed = self.listed(hub, papers.into_iter().zip(votes).collect())?;
+        let listed = self.with_votes(hub, papers)?;
         self.topics
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(key, listed.clone());
         Ok(listed)
+    }
+
+    /// Up to `wanted` papers of the period that `base` (words, mode, filters) finds: in
+    /// keyword mode all it finds; by meaning (the default with the model) only those near
+    /// enough ([`DigestRules::topic_min_similarity`]), in the mode's order. The period is
+    /// laid over the search's own dates.
+    fn period_search(&self, hub: &Hub, base: &SearchRequest, wanted: usize) -> Result<Vec<Paper>> {
+        let (first, last) = period_days(self.frequency, self.date);
+        let from = base.from.map_or(first, |f| f.max(first));
+        let until = base.until.map_or(last, |u| u.min(last));
+        if from > until {
+            return Ok(Vec::new());
+        }
+        let request = |mode, limit| SearchRequest {
+            mode: Some(mode),
+            from: Some(from),
+            until: Some(until),
+            limit: Some(limit),
+            ..base.clone()
+        };
+        let mode = match base.mode {
+            _ if !hub.has_semantic() || base.q.trim().is_empty() => SearchMode::Keyword,
+            Some(mode) => mode,
+            None => SearchMode::Hybrid,
+        };
+        if mode == SearchMode::Keyword {
+            let hits = hub.search(&request(SearchMode::Keyword, wanted))?.hits;
+            return Ok(hits.into_iter().map(|h| h.paper).collect());
+        }
+        // Near enough in meaning (cosine from the semantic ranking), in the mode's order.
+        let near: std::collections::HashSet<_> = hub
+            .search(&request(SearchMode::Semantic, 50))?
+            .hits
+            .into_iter()
+            .filter(|h| h.score >= self.rules.topic_min_similarity)
+            .map(|h| h.paper.id)
+            .collect();
+        if near.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(hub
+            .search(&request(mode, 50))?
+            .hits
+            .into_iter()
+            .filter(|h| near.contains(&h.paper.id))
+            .take(wanted)
+            .map(|h| h.paper)
+            .collect())
+    }
+
+    /// What the digest adds from the library of the member whose confirmed address the
+    /// subscription is (`None`: no such member, or nothing new for them): each saved
+    /// search's new papers of the period and recommendations of all their tags, none they
+    /// have seen and none `shown` already in this digest.
+    fn personal(
+        &self,
+        hub: &Hub,
+        subscription: &Subscription,
+        shown: &mut HashSet<u64>,
+    ) -> Result<Option<PersonalPicks>> {
+        let Some(account) = hub.store().account_by_email(&subscription.email)? else {
+            return Ok(None);
+        };
+        // A subscription proves its address, but an account holding someone else's address
+        // must not put what it chose into their mail: only a confirmed one counts.
+        if account.banned || hub.store().email_confirmed_at(account.id)?.is_none() {
+            return Ok(None);
+        }
+        let library = hub.library();
+        // A saved search asked for its papers: they are listed under it, not as picks.
+        let mut alerts = Vec::new();
+        for search in library.saved_searches(&account)? {
+            let base = request_of(&search);
+            let papers =
+                match self.timed(|| self.period_search(hub, &base, self.rules.per_topic * 3)) {
+                    Ok(papers) => papers,
+                    Err(HubError::ModelMissing) => continue,
+                    Err(other) => return Err(other),
+                };
+            let ids: Vec<&PaperId> = papers.iter().map(|p| &p.id).collect();
+            let seen = library.seen(&account, &ids)?;
+            let unseen: Vec<Paper> = papers
+                .into_iter()
+                .zip(seen)
+                .filter(|(_, seen)| !seen)
+                .map(|(p, _)| p)
+                .collect();
+            let papers: Vec<DigestPaper> = self
+                .with_votes(hub, unseen)?
+                .into_iter()
+                .filter(|p| shown.insert(p.key))
+                .take(self.rules.per_topic)
+                .collect();
+            if !papers.is_empty() {
+                alerts.push(TopicPapers {
+                    topic: search.name,
+                    papers,
+                });
+            }
+        }
+        let wanted = self.rules.picks * 3;
+        let recommended = match library.recommendations(&account, None, wanted.max(1), true) {
+            Ok(found) => found,
+            Err(HubError::ModelMissing) => Vec::new(),
+            Err(other) => return Err(other),
+        };
+        let ids: Vec<&PaperId> = recommended.iter().map(|r| &r.paper.id).collect();
+        let why: HashMap<u64, String> = hub
+            .store()
+            .keys_of(&ids)?
+            .into_iter()
+            .zip(&recommended)
+            .filter_map(|(key, r)| Some((key?, r.why.summary.clone())))
+            .collect();
+        let papers: Vec<Paper> = recommended.into_iter().map(|r| r.paper).collect();
+        let recommended: Vec<DigestPaper> = self
+            .with_votes(hub, papers)?
+            .into_iter()
+            .map(|mut p| {
+                p.why = why.get(&p.key).cloned().unwrap_or_default();
+                p
+            })
+            .filter(|p| shown.insert(p.key))
+            .take(self.rules.picks)
+            .collect();
+        if recommended.is_empty() && alerts.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(PersonalPicks {
+            account_id: account.id,
+            recommended,
+            alerts,
+        }))
+    }
+
+    /// Papers as a digest lists them, with their upvotes.
+    fn with_votes(&self, hub: &Hub, papers: Vec<Paper>) -> Result<Vec<DigestPaper>> {
+        let ids: Vec<&str> = papers.iter().map(|p| p.id.as_str()).collect();
+        let votes = hub.store().vote_counts(&ids)?;
+        self.listed(hub, papers.into_iter().zip(votes).collect())
     }
 
     /// Papers as a digest lists them, with their store keys (papers gone since are dropped).
@@ -236,6 +348,7 @@ impl Shared {
                     summary: summary(&paper.meta.abstract_text),
                     url: self.links.paper(paper.id.as_str()),
                     votes: *votes,
+                    why: String::new(),
                 })
             })
             .collect())

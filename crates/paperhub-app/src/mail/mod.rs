@@ -82,14 +82,34 @@ pub struct Digest {
     pub trending: Vec<DigestPaper>,
     /// Each topic's best new papers of the period.
     pub topics: Vec<TopicPapers>,
+    /// The member's own picks, beside the community's, when the subscriber's address is a
+    /// member's confirmed address.
+    pub personal: Option<PersonalPicks>,
+}
+
+/// What a digest adds from a member's library.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonalPicks {
+    /// The member's account (its papers in the digest are marked seen once it is sent).
+    pub account_id: u64,
+    /// Recommendations of the member's tags, unseen, best first, each with its reason.
+    pub recommended: Vec<DigestPaper>,
+    /// Each saved search's new papers of the period.
+    pub alerts: Vec<TopicPapers>,
 }
 
 impl Digest {
     /// Every paper in it, trending first.
     pub fn papers(&self) -> impl Iterator<Item = &DigestPaper> {
+        let personal = self.personal.iter().flat_map(|p| {
+            p.recommended
+                .iter()
+                .chain(p.alerts.iter().flat_map(|t| t.papers.iter()))
+        });
         self.trending
             .iter()
             .chain(self.topics.iter().flat_map(|t| t.papers.iter()))
+            .chain(personal)
     }
 }
 
@@ -108,6 +128,9 @@ pub struct DigestPaper {
     pub url: String,
     /// Its upvotes.
     pub votes: u64,
+    /// Why it is in the digest, when that is more than its section says (a recommendation's
+    /// reason); empty otherwise.
+    pub why: String,
 }
 
 /// A topic's papers in a digest.

@@ -52,7 +52,11 @@ fn listed(id: &str, title: &str, text: &str, day: chrono::NaiveDate) -> PaperMet
 
 /// A hub of today's papers, two of them upvoted, and a delivery through `postman`.
 fn hub_with_papers(postman: Arc<Recorder>) -> (Hub, Delivery, chrono::NaiveDate) {
-    let p = parts();
+    hub_with(parts(), postman)
+}
+
+/// [`hub_with_papers`] on the parts `p`.
+fn hub_with(p: crate::Parts, postman: Arc<Recorder>) -> (Hub, Delivery, chrono::NaiveDate) {
     let today = Utc::now().date_naive();
     let papers = vec![
         listed(
@@ -102,6 +106,124 @@ fn hub_with_papers(postman: Arc<Recorder>) -> (Hub, Delivery, chrono::NaiveDate)
     rules.retry_max = Duration::ZERO;
     let delivery = Delivery::new(p.hub.clone(), postman, rules);
     (p.hub, delivery, today)
+}
+
+/// Signs up `email` and confirms the address through the mail the hub sends.
+fn confirmed_member(
+    hub: &Hub,
+    delivery: &Delivery,
+    postman: &Recorder,
+    email: &str,
+) -> paperhub_app::Account {
+    hub.accounts()
+        .sign_up(email, "correct horse battery staple", None)
+        .unwrap();
+    delivery.deliver("", None, &|_| {}).unwrap();
+    let letters = postman.taken();
+    let Some(Content::ConfirmEmail { confirm_url, .. }) = letters.last().map(|l| &l.content) else {
+        panic!("no email confirmation: {letters:?}");
+    };
+    let token = confirm_url.split("/account/confirm?token=").nth(1).unwrap();
+    hub.accounts().confirm_email(token, Utc::now()).unwrap()
+}
+
+#[test]
+fn a_members_digest_adds_their_picks_and_saved_searches_and_marks_them_seen() {
+    let postman = Arc::new(Recorder::default());
+    let (hub, delivery, today) = hub_with(crate::semantic_parts(), postman.clone());
+    hub.ingest(
+        [listed(
+            "2506.00005",
+            "Spectra of Random Graph Laplacians",
+            "Eigenvalues of random graphs and their Laplacians.",
+            today,
+        )]
+        .into_iter()
+        .map(Ok),
+        10,
+        &mut NoObserver,
+    )
+    .unwrap();
+    hub.embed_missing(10, |_, _| {}).unwrap();
+    let ada = confirmed_member(&hub, &delivery, &postman, "ada@example.org");
+    let library = hub.library();
+    library
+        .label(&ada, "theory", "2506.00004", paperhub_store::Label::Saved)
+        .unwrap();
+    library
+        .save_search(
+            &ada,
+            "forgetting",
+            &paperhub_app::SearchRequest::new("forgetting").mode(paperhub_app::SearchMode::Keyword),
+        )
+        .unwrap();
+    // An account holding an address it never confirmed gets no picks in that address's mail.
+    let (carol, _) = hub
+        .accounts()
+        .sign_up("carol@example.org", "correct horse battery staple", None)
+        .unwrap();
+    library
+        .label(&carol, "theory", "2506.00004", paperhub_store::Label::Saved)
+        .unwrap();
+    postman.taken();
+    import(
+        &hub,
+        "email,frequency,topics\nada@example.org,daily,\ncarol@example.org,daily,\nbob@example.org,daily,\n",
+    );
+    let picked = library.recommendations(&ada, None, 10, true).unwrap();
+    assert!(!picked.is_empty(), "the tag has recommendations");
+
+    run(&delivery, Frequency::Daily, today);
+    let letters = postman.taken();
+    let to = |email: &str| {
+        letters
+            .iter()
+            .find(|l| l.to.as_str() == email)
+            .map(digest)
+            .unwrap_or_else(|| panic!("no digest to {email}: {letters:?}"))
+    };
+    let mine = to("ada@example.org")
+        .personal
+        .as_ref()
+        .expect("a member's digest has their picks");
+    assert_eq!(mine.account_id, ada.id);
+    assert!(!mine.recommended.is_empty(), "{mine:?}");
+    assert!(
+        mine.recommended.iter().all(|p| !p.why.is_empty()),
+        "each pick says why: {mine:?}"
+    );
+    assert!(
+        !titles(&mine.recommended).contains(&"Spectral Graph Theory"),
+        "never a paper of the tag"
+    );
+    assert_eq!(mine.alerts.len(), 1);
+    assert_eq!(mine.alerts[0].topic, "forgetting");
+    assert_eq!(titles(&mine.alerts[0].papers), ["Machine Unlearning"]);
+    assert!(to("bob@example.org").personal.is_none(), "not a member");
+    assert!(
+        to("carol@example.org").personal.is_none(),
+        "an unconfirmed account's picks stay out of the mail"
+    );
+
+    let mailed: Vec<paperhub_core::PaperId> = to("ada@example.org")
+        .papers()
+        .map(|p| {
+            let id = p.url.rsplit('/').next().unwrap();
+            paperhub_core::PaperId::parse(id).unwrap()
+        })
+        .collect();
+    let refs: Vec<&paperhub_core::PaperId> = mailed.iter().collect();
+    assert!(
+        library.seen(&ada, &refs).unwrap().iter().all(|s| *s),
+        "what was mailed shows as seen"
+    );
+    let unseen = library.recommendations(&ada, None, 10, true).unwrap();
+    assert!(
+        unseen
+            .iter()
+            .all(|r| !titles(&mine.recommended).contains(&r.paper.meta.title.as_str())),
+        "a mailed pick is not picked again"
+    );
 }
 
 fn import(hub: &Hub, csv: &str) {
