@@ -54,7 +54,7 @@ pub use mail::{
     EMAIL_TOKEN_HOURS, MAX_TOPICS, MAX_TOPIC_CHARS, RESET_TOKEN_MINUTES,
 };
 /// Accounts as the store keeps them, for the edges that ask who is calling.
-pub use paperhub_store::{Account, ApiToken, Comment};
+pub use paperhub_store::{Account, ApiToken, Comment, SavedSearch};
 pub use paperhub_store::{Label, OutboxCounts, Submission, Subscription, TagEntry, TagSummary};
 pub use search::{
     hybrid_candidates, SearchHit, SearchMode, SearchRequest, SearchResults, SimilarBy,

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -31,6 +31,10 @@ pub fn router() -> Router<AppState> {
         .route("/feeds/search.rss", get(search_rss))
         .route("/feeds/trending.atom", get(trending_atom))
         .route("/feeds/trending.rss", get(trending_rss))
+        .route("/feeds/private/{token}/picks.atom", get(picks_atom))
+        .route("/feeds/private/{token}/picks.rss", get(picks_rss))
+        .route("/feeds/private/{token}/tags/{file}", get(tag_feed))
+        .route("/feeds/private/{token}/searches/{file}", get(search_feed))
 }
 
 /// What a feed is about, before it is written as Atom or RSS.
@@ -304,4 +308,154 @@ async fn search_rss(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     Ok(rss(search(&state, &headers, &params, "rss").await?))
+}
+
+/// A private feed: the member's picks, a tag's recommendations or a saved search's finds.
+enum Private {
+    Picks,
+    Tag(String),
+    Search(String),
+}
+
+/// `name.atom` or `name.rss`, split; `None` for any other file.
+fn feed_file(file: &str) -> Option<(String, &'static str)> {
+    if let Some(name) = file.strip_suffix(".atom") {
+        Some((name.to_owned(), "atom"))
+    } else {
+        file.strip_suffix(".rss")
+            .map(|name| (name.to_owned(), "rss"))
+    }
+}
+
+/// The feed `which` of the member whose private feed token is `token` (another member's
+/// tag or search, or a token unknown or revoked, is `404`). What it shows is marked seen.
+async fn private(
+    state: &AppState,
+    headers: &HeaderMap,
+    token: String,
+    which: Private,
+    ext: &str,
+) -> Result<Response, ApiError> {
+    let base = state.base_url(headers);
+    let self_url = {
+        let encoded = |name: &str| url_query(name);
+        let path = match &which {
+            Private::Picks => "picks".to_owned(),
+            Private::Tag(tag) => format!("tags/{}", encoded(tag)),
+            Private::Search(name) => format!("searches/{}", encoded(name)),
+        };
+        format!("{base}/feeds/private/{}/{path}.{ext}", url_query(&token))
+    };
+    let (title, description, alternate, papers) = state
+        .search(move |hub| {
+            let library = hub.library();
+            let member = library.feed_owner(&token)?;
+            let found = match which {
+                Private::Picks => {
+                    let papers = library
+                        .picks(&member, FEED_PAPERS, false)?
+                        .into_iter()
+                        .map(|p| p.paper)
+                        .collect::<Vec<_>>();
+                    (
+                        "paperhub: your picks".to_owned(),
+                        "Recommendations of your tags and the finds of your saved searches."
+                            .to_owned(),
+                        "/library".to_owned(),
+                        papers,
+                    )
+                }
+                Private::Tag(tag) => {
+                    let papers = library
+                        .recommendations(&member, Some(&tag), FEED_PAPERS, false)?
+                        .into_iter()
+                        .map(|r| r.paper)
+                        .collect::<Vec<_>>();
+                    (
+                        format!("paperhub: recommended for {tag}"),
+                        format!("Papers near those you saved to {tag}."),
+                        format!("/library/tags/{}", url_query(&tag)),
+                        papers,
+                    )
+                }
+                Private::Search(name) => {
+                    let papers = library
+                        .run_saved_search(&member, &name, FEED_PAPERS, false)?
+                        .papers
+                        .into_iter()
+                        .map(|p| p.paper)
+                        .collect::<Vec<_>>();
+                    (
+                        format!("paperhub: your saved search {name}"),
+                        format!("What your saved search {name} finds."),
+                        "/library".to_owned(),
+                        papers,
+                    )
+                }
+            };
+            let ids: Vec<&paperhub_core::PaperId> = found.3.iter().map(|p| &p.id).collect();
+            library.mark_seen(&member, &ids)?;
+            Ok(found)
+        })
+        .await?;
+    let content = FeedContent {
+        title,
+        description,
+        alternate: format!("{base}{alternate}"),
+        self_url,
+        papers,
+        base,
+    };
+    let mut response = if ext == "atom" {
+        atom(content)
+    } else {
+        rss(content)
+    };
+    // A private feed is the member's own: no shared cache keeps it, no link leaks its URL.
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}
+
+async fn picks_atom(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    private(&state, &headers, token, Private::Picks, "atom").await
+}
+
+async fn picks_rss(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    private(&state, &headers, token, Private::Picks, "rss").await
+}
+
+fn no_feed() -> ApiError {
+    ApiError::new(
+        crate::error::ErrorCode::NotFound,
+        "no such feed: its name ends in .atom or .rss",
+    )
+}
+
+async fn tag_feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((token, file)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (tag, ext) = feed_file(&file).ok_or_else(no_feed)?;
+    private(&state, &headers, token, Private::Tag(tag), ext).await
+}
+
+async fn search_feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((token, file)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (name, ext) = feed_file(&file).ok_or_else(no_feed)?;
+    private(&state, &headers, token, Private::Search(name), ext).await
 }

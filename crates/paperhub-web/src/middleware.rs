@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::config::ServerConfig;
@@ -29,13 +29,36 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 /// Largest response an ETag is computed for; larger ones are sent without.
 const ETAG_MAX_BYTES: usize = 8 * 1024 * 1024;
 
+/// The span of a request: its method and path, never its query (subscription links carry
+/// their token there) and never a private feed's token.
+fn request_span(request: &Request) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %logged_path(request.uri().path()),
+        version = ?request.version(),
+    )
+}
+
+/// `path` with the secret of a private feed URL (`/feeds/private/{token}/…`) left out.
+fn logged_path(path: &str) -> std::borrow::Cow<'_, str> {
+    const PRIVATE: &str = "/feeds/private/";
+    match path.strip_prefix(PRIVATE) {
+        Some(rest) => {
+            let after = rest.find('/').map_or("", |at| &rest[at..]);
+            format!("{PRIVATE}…{after}").into()
+        }
+        None => path.into(),
+    }
+}
+
 /// Wraps every route of `router` in the layers.
 pub fn apply(router: Router, state: AppState, config: &ServerConfig) -> Router {
     router.layer(
         ServiceBuilder::new()
             .layer(
                 TraceLayer::new_for_http()
-                    .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                    .make_span_with(request_span)
                     .on_response(DefaultOnResponse::new().level(Level::INFO)),
             )
             .layer(from_fn_with_state(state, crate::metrics::track))
@@ -194,7 +217,17 @@ mod tests {
     use axum::Router;
     use tower::ServiceExt;
 
-    use super::timeout;
+    use super::{logged_path, timeout};
+
+    #[test]
+    fn a_private_feeds_token_is_never_logged() {
+        assert_eq!(
+            logged_path("/feeds/private/pf_secret/tags/vision.atom"),
+            "/feeds/private/…/tags/vision.atom"
+        );
+        assert_eq!(logged_path("/feeds/private/pf_secret"), "/feeds/private/…");
+        assert_eq!(logged_path("/papers/2506.00001"), "/papers/2506.00001");
+    }
 
     /// A route that never answers, behind the timeout of `limit`.
     fn never_answers(limit: Duration) -> Router {

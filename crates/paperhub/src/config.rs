@@ -277,8 +277,10 @@ pub struct MailSettings {
     pub timeout_secs: u64,
     /// Trending papers in a digest at most.
     pub digest_trending: usize,
-    /// New papers per topic in a digest at most.
+    /// New papers per topic (and per saved search of a member) in a digest at most.
     pub digest_per_topic: usize,
+    /// Recommendations from a member's tags in the member's digest at most.
+    pub digest_picks: usize,
     /// The least cosine similarity of a topic's papers (with the embedding model).
     pub topic_min_similarity: f32,
     /// `serve` runs the digests itself, at `schedule_hour_utc` (daily; weekly on Mondays).
@@ -305,6 +307,7 @@ impl Default for MailSettings {
             timeout_secs: 20,
             digest_trending: rules.digest.trending,
             digest_per_topic: rules.digest.per_topic,
+            digest_picks: rules.digest.picks,
             topic_min_similarity: rules.digest.topic_min_similarity,
             schedule: false,
             schedule_hour_utc: 7,
@@ -366,6 +369,7 @@ impl Settings {
         rules.digest = paperhub_app::DigestRules {
             trending: mail.digest_trending,
             per_topic: mail.digest_per_topic,
+            picks: mail.digest_picks,
             topic_min_similarity: mail.topic_min_similarity,
         };
         Ok(rules)

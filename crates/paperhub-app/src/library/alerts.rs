@@ -147,6 +147,24 @@ impl Library<'_> {
         self.alert(account, search, limit, hide_seen)
     }
 
+    /// What the member's saved search `name` finds now (its best [`MAX_LIMIT`]) as
+    /// `format`, with arXiv ids and URLs.
+    pub fn export_search(
+        &self,
+        account: &Account,
+        name: &str,
+        format: paperhub_cite::Format,
+        hub_url: &str,
+    ) -> Result<String> {
+        let found = self.run_saved_search(account, name, MAX_LIMIT, false)?;
+        let papers: Vec<Paper> = found.papers.into_iter().map(|p| p.paper).collect();
+        Ok(paperhub_cite::write(
+            format,
+            &papers,
+            hub_url.trim_end_matches('/'),
+        ))
+    }
+
     /// What `search` finds now, as [`Self::run_saved_search`] says.
     pub(crate) fn alert(
         &self,

@@ -528,9 +528,18 @@ pub async fn export_tag(
         .parse()
         .map_err(|e: String| ApiError::new(ErrorCode::InvalidParameter, e))?;
     let base = state.base_url(&headers);
+    let name = tag.clone();
+    let text = state
+        .hub(move |hub| hub.library().export(&member.0, &tag, format, &base))
+        .await?;
+    Ok(reference_file(&name, format, text))
+}
+
+/// A reference manager's file as a download named after `name`.
+pub(super) fn reference_file(name: &str, format: paperhub_cite::Format, text: String) -> Response {
     let file_name = format!(
         "{}.{}",
-        tag.chars()
+        name.chars()
             .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
                 c
             } else {
@@ -539,12 +548,9 @@ pub async fn export_tag(
             .collect::<String>(),
         format.extension()
     );
-    let text = state
-        .hub(move |hub| hub.library().export(&member.0, &tag, format, &base))
-        .await?;
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
         .unwrap_or(HeaderValue::from_static("attachment"));
-    Ok((
+    (
         [
             (
                 header::CONTENT_TYPE,
@@ -554,7 +560,7 @@ pub async fn export_tag(
         ],
         text,
     )
-        .into_response())
+        .into_response()
 }
 
 /// An entry of an imported file, matched to a hub paper.

@@ -2,6 +2,7 @@
 //! (each route is registered together with its description, so none can be missing).
 
 mod accounts;
+mod alerts;
 mod comments;
 mod library;
 mod papers;
@@ -85,6 +86,16 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(library::import_tag))
         .routes(routes!(library::get_note, library::put_note))
         .routes(routes!(library::mark_seen))
+        .routes(routes!(alerts::list_searches))
+        .routes(routes!(alerts::save_search, alerts::delete_search))
+        .routes(routes!(alerts::search_results))
+        .routes(routes!(alerts::export_search))
+        .routes(routes!(alerts::picks))
+        .routes(routes!(
+            alerts::feed_token_status,
+            alerts::new_feed_token,
+            alerts::revoke_feed_token
+        ))
         .split_for_parts()
 }
 

@@ -231,6 +231,12 @@ async fn the_openapi_document_is_3_1_and_describes_every_api_route() {
         "/api/v1/library/recommendations",
         "/api/v1/library/papers/{id}/note",
         "/api/v1/library/seen",
+        "/api/v1/library/searches",
+        "/api/v1/library/searches/{name}",
+        "/api/v1/library/searches/{name}/results",
+        "/api/v1/library/searches/{name}/export",
+        "/api/v1/library/picks",
+        "/api/v1/library/feed-token",
     ];
     let mut documented: Vec<&str> = paths.keys().map(String::as_str).collect();
     documented.sort_unstable();

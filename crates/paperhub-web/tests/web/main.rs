@@ -1,6 +1,7 @@
 //! The web hub end to end: the real server on a loopback port over a real SQLite store and
 //! tantivy index, asked with a real HTTP client (and, in `browser`, a real Chromium).
 
+mod alerts;
 mod api;
 mod browser;
 mod community;
