@@ -322,10 +322,7 @@ pub async fn export_search(
     Path(name): Path<String>,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let format: paperhub_cite::Format = query
-        .format
-        .parse()
-        .map_err(|e: String| ApiError::new(ErrorCode::InvalidParameter, e))?;
+    let format = query.format()?;
     let base = state.base_url(&headers);
     let file = name.clone();
     let text = state

@@ -136,6 +136,15 @@ pub struct ExportQuery {
     pub format: String,
 }
 
+impl ExportQuery {
+    /// The format asked for, or `invalid_parameter`.
+    pub(super) fn format(&self) -> Result<paperhub_cite::Format, ApiError> {
+        self.format
+            .parse()
+            .map_err(|e: String| ApiError::new(ErrorCode::InvalidParameter, e))
+    }
+}
+
 /// A note.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -523,10 +532,7 @@ pub async fn export_tag(
     Path(tag): Path<String>,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let format: paperhub_cite::Format = query
-        .format
-        .parse()
-        .map_err(|e: String| ApiError::new(ErrorCode::InvalidParameter, e))?;
+    let format = query.format()?;
     let base = state.base_url(&headers);
     let name = tag.clone();
     let text = state
