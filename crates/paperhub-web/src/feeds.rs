@@ -87,7 +87,7 @@ async fn search(
     };
     let outcome = crate::search::run(state, request).await?;
     let base = state.base_url(headers);
-    let encoded: String = url_query(&q);
+    let encoded: String = crate::links::query_value(&q);
     Ok(FeedContent {
         title: format!("paperhub: search for {q}"),
         description: format!("Papers matching `{q}` on this paperhub."),
@@ -112,10 +112,6 @@ fn escape_html(text: &str) -> String {
         }
     }
     out
-}
-
-fn url_query(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// When a paper last changed, as far as a feed can tell.
@@ -338,13 +334,15 @@ async fn private(
 ) -> Result<Response, ApiError> {
     let base = state.base_url(headers);
     let self_url = {
-        let encoded = |name: &str| url_query(name);
         let path = match &which {
             Private::Picks => "picks".to_owned(),
-            Private::Tag(tag) => format!("tags/{}", encoded(tag)),
-            Private::Search(name) => format!("searches/{}", encoded(name)),
+            Private::Tag(tag) => format!("tags/{}", crate::links::query_value(tag)),
+            Private::Search(name) => format!("searches/{}", crate::links::query_value(name)),
         };
-        format!("{base}/feeds/private/{}/{path}.{ext}", url_query(&token))
+        format!(
+            "{base}/feeds/private/{}/{path}.{ext}",
+            crate::links::query_value(&token)
+        )
     };
     let (title, description, alternate, papers) = state
         .search(move |hub| {
@@ -374,7 +372,7 @@ async fn private(
                     (
                         format!("paperhub: recommended for {tag}"),
                         format!("Papers near those you saved to {tag}."),
-                        format!("/library/tags/{}", url_query(&tag)),
+                        crate::links::tag_path(&tag),
                         papers,
                     )
                 }

@@ -27,6 +27,16 @@ pub fn paper_path(id: &str) -> String {
     format!("/papers/{}", segment(id))
 }
 
+/// A member's tag page, as a path (the name is the member's text: escaped as a segment).
+pub fn tag_path(tag: &str) -> String {
+    format!("/library/tags/{}", segment(tag))
+}
+
+/// Text as a query-string value: everything but ASCII letters and digits escaped.
+pub fn query_value(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
 /// `url` if it is an absolute http(s) URL, else nothing: links from paper data must never
 /// carry `javascript:`, `data:` or any other scheme into a page or a feed.
 pub fn safe_url(url: &str) -> Option<&str> {

@@ -97,14 +97,14 @@ pub fn apply(router: Router, state: AppState, config: &ServerConfig) -> Router {
 pub struct BodyLimits {
     /// Every route but imports (`server.max_body_bytes`).
     pub default: usize,
-    /// `POST /api/v1/library/tags/{tag}/import` and the import form.
+    /// `POST /api/v1/library/tags/{tag}/import` and the import form (`POST /library/import`).
     pub import: usize,
 }
 
 /// Whether `path` takes a reference manager's file.
 fn is_import(path: &str) -> bool {
-    (path.starts_with("/api/v1/library/tags/") || path.starts_with("/library/tags/"))
-        && path.ends_with("/import")
+    path == "/library/import"
+        || (path.starts_with("/api/v1/library/tags/") && path.ends_with("/import"))
 }
 
 /// Refuses a body over the route's limit with 413 `payload_too_large`: at once when its

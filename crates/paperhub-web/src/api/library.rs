@@ -542,7 +542,7 @@ pub async fn export_tag(
 }
 
 /// A reference manager's file as a download named after `name`.
-pub(super) fn reference_file(name: &str, format: paperhub_cite::Format, text: String) -> Response {
+pub(crate) fn reference_file(name: &str, format: paperhub_cite::Format, text: String) -> Response {
     let file_name = format!(
         "{}.{}",
         name.chars()

@@ -25,6 +25,7 @@ use utoipa_axum::routes;
 use crate::error::{ApiError, ErrorCode, ErrorResponse};
 use crate::state::AppState;
 
+pub(crate) use library::reference_file;
 pub(crate) use papers::find as find_paper;
 pub(crate) use types::{community, snippet_parts, SnippetPart};
 

@@ -6,6 +6,7 @@ mod account;
 mod account_mail;
 mod community;
 mod home;
+mod library;
 mod paper;
 mod search;
 mod subscribe;
@@ -72,6 +73,13 @@ pub fn router() -> Router<AppState> {
             "/submit",
             get(community::show_submit).post(community::submit),
         )
+        .route("/library", get(library::show_library))
+        .route("/library/label", post(library::label))
+        .route("/library/import", post(library::import))
+        .route("/library/tags/{tag}", get(library::show_tag))
+        .route("/library/tags/{tag}/reset", post(library::reset))
+        .route("/library/tags/{tag}/delete", post(library::delete))
+        .route("/library/tags/{tag}/export", get(library::export))
         .route("/papers/{id}/vote", post(community::vote))
         .route("/papers/{id}/comments", post(community::comment))
         .route(

@@ -66,6 +66,10 @@ struct PaperPage {
     formula: &'static str,
     thread: Vec<CommentItem>,
     signed_in: bool,
+    /// The member's tags holding the paper: name, label, the tag's page.
+    in_tags: Vec<(String, &'static str, String)>,
+    /// All the member's tags (the save form offers them).
+    my_tags: Vec<String>,
     moderator: bool,
     similar_by_meaning: bool,
     similar: Vec<PaperCard>,
@@ -125,18 +129,28 @@ pub async fn show_paper(
         .unwrap_or_default();
     let (paper_id, account) = (paper.id.clone(), visitor.account.clone());
     let votes = community.votes;
-    let (voted, why, comments) = state
+    let (voted, why, comments, in_tags, my_tags) = state
         .hub(move |hub| {
-            let voted = match &account {
-                Some(account) => hub.has_voted(account, &paper_id)?,
-                None => false,
+            let (voted, in_tags, my_tags) = match &account {
+                Some(account) => {
+                    let library = hub.library();
+                    // A member who opens a paper has seen it: it leaves their unseen picks.
+                    library.mark_seen(account, &[&paper_id])?;
+                    (
+                        hub.has_voted(account, &paper_id)?,
+                        library.tags_of(account, &paper_id)?,
+                        library.tags(account)?.into_iter().map(|t| t.name).collect(),
+                    )
+                }
+                None => (false, Vec::new(), Vec::new()),
             };
             let why = if votes > 0 {
                 hub.why_trending(&paper_id, chrono::Utc::now())?
             } else {
                 Vec::new()
             };
-            Ok((voted, why, hub.comments(paper_id.as_str())?))
+            let comments = hub.comments(paper_id.as_str())?;
+            Ok((voted, why, comments, in_tags, my_tags))
         })
         .await?;
     let meta = &paper.meta;
@@ -185,6 +199,14 @@ pub async fn show_paper(
         formula: paperhub_app::FORMULA,
         thread: thread(&comments, visitor.account.as_ref().map(|a| a.id)),
         signed_in: visitor.account.is_some(),
+        in_tags: in_tags
+            .into_iter()
+            .map(|(name, label)| {
+                let href = crate::links::tag_path(&name);
+                (name, label, href)
+            })
+            .collect(),
+        my_tags,
         moderator: visitor
             .account
             .as_ref()

@@ -58,10 +58,6 @@ struct SearchPage {
     feed: String,
 }
 
-fn encode(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
 pub async fn search_page(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -87,7 +83,10 @@ pub async fn search_page(
         first_rank: 1,
         previous_page: None,
         next_page: None,
-        feed: format!("/feeds/search.atom?q={}", encode(&query.q)),
+        feed: format!(
+            "/feeds/search.atom?q={}",
+            crate::links::query_value(&query.q)
+        ),
     };
     let any_filter = [&query.from, &query.until, &query.category, &query.author]
         .iter()
@@ -136,12 +135,12 @@ async fn run(
     let link = |n: usize| {
         format!(
             "/search?q={}&mode={}&from={}&until={}&category={}&author={}&page={n}",
-            encode(&query.q),
-            encode(&page.mode),
-            encode(&query.from),
-            encode(&query.until),
-            encode(&query.category),
-            encode(&query.author)
+            crate::links::query_value(&query.q),
+            crate::links::query_value(&page.mode),
+            crate::links::query_value(&query.from),
+            crate::links::query_value(&query.until),
+            crate::links::query_value(&query.category),
+            crate::links::query_value(&query.author)
         )
     };
     page.previous_page = (number > 1).then(|| link(number - 1));

@@ -1,8 +1,9 @@
 //! The hub in a real headless Chromium, driven over WebDriver (chromedriver + fantoccini):
 //! the day's papers, searching from the header, a paper with its similar papers, and the
 //! day before; and the community's whole loop (sign up, log in, submit, upvote, comment,
-//! trending, log out). Screenshots go to `$CARGO_TARGET_DIR/browser-screenshots/` (default
-//! `target/browser-screenshots/`).
+//! trending, log out); and the library (save to a tag, recommendations with why, a
+//! thumbs-down, import of a .bib file, export). Screenshots go to
+//! `$CARGO_TARGET_DIR/browser-screenshots/` (default `target/browser-screenshots/`).
 //!
 //! Without `chromedriver` on the PATH the test says so and passes, except under CI
 //! (`CI=true`), where it fails: `scripts/test` installs Chromium and chromedriver.
@@ -362,5 +363,152 @@ async fn a_reader_browses_the_day_searches_opens_a_paper_and_steps_back_a_day() 
         2
     );
     shoot(&client, "4-previous-day").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_tags_papers_sees_why_others_are_recommended_thumbs_one_down_imports_and_exports()
+{
+    let Some(driver) = start_driver() else { return };
+    let app = TestApp::spawn(Model::Hashing, Vec::new()).await;
+    let client = connect(&driver).await;
+    client.goto(&app.url("/signup")).await.unwrap();
+    fill_and_submit(
+        &client,
+        "form.account-form",
+        &[
+            ("email", "ada@example.org"),
+            ("name", "Ada"),
+            ("password", "correct horse battery staple"),
+        ],
+    )
+    .await;
+    text(&client, "header a.viewer").await;
+
+    // Find a paper and save it to a new tag from its page.
+    client
+        .goto(&app.url("/search?q=from+scratch&mode=keyword"))
+        .await
+        .unwrap();
+    text(&client, "#fq").await;
+    click(&client, "ol.papers article.paper h3 a").await;
+    let saved_title = text(&client, "h1#title").await;
+    fill_and_submit(&client, "form.save-to-tag", &[("tag", "from scratch")]).await;
+    assert_eq!(
+        text(&client, ".in-tags a.tag").await,
+        "from scratch",
+        "the paper's page says where it is saved"
+    );
+    shoot(&client, "8-saved-to-tag").await;
+
+    // The library, then the tag: the saved paper, and recommendations with why.
+    click(&client, "header a[href='/library']").await;
+    wait_for_path(&client, "/library").await;
+    click(&client, "a.tag-link").await;
+    assert_eq!(text(&client, "#tag-heading").await, "from scratch");
+    assert_eq!(
+        text(&client, "section.saved article.paper h3 a").await,
+        saved_title
+    );
+    let why = text(&client, "li.recommendation .why").await;
+    assert!(
+        why.starts_with(&format!("Near {saved_title} (")),
+        "a recommendation says which saved paper it is near: {why}"
+    );
+    let recommendations = client
+        .find_all(Locator::Css("li.recommendation"))
+        .await
+        .unwrap();
+    assert_eq!(recommendations.len(), 10);
+    shoot(&client, "9-tag-recommendations").await;
+
+    // A thumbs-down on the first recommendation: it moves to "Not for me".
+    let first = text(&client, "li.recommendation article.paper h3 a").await;
+    click(&client, "li.recommendation form.reject button").await;
+    assert_eq!(text(&client, "section.rejected li a").await, first);
+    let titles = {
+        let mut titles = Vec::new();
+        for link in client
+            .find_all(Locator::Css("li.recommendation article.paper h3 a"))
+            .await
+            .unwrap()
+        {
+            titles.push(link.text().await.unwrap());
+        }
+        titles
+    };
+    assert!(!titles.contains(&first), "{first} is not recommended again");
+
+    // Import a .bib file into the tag through the file input.
+    let bib = tempfile::Builder::new().suffix(".bib").tempfile().unwrap();
+    let other = app
+        .json(
+            "/api/v1/search?q=programmable+gradient+information&mode=keyword&limit=1",
+            200,
+        )
+        .await["results"][0]["title"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    std::fs::write(
+        bib.path(),
+        format!(
+            "@article{{yolo,\n  title = {{{other}}},\n  year = {{2024}}\n}}\n\
+             @misc{{elsewhere, title = {{A paper this hub does not hold}}}}\n"
+        ),
+    )
+    .unwrap();
+    fill_and_submit(
+        &client,
+        "form.import-form",
+        &[("file", bib.path().to_str().unwrap())],
+    )
+    .await;
+    let summary = text(&client, ".import-summary").await;
+    assert_eq!(
+        summary,
+        "2 entries in the file: 1 found on the hub, 1 newly saved, 1 not imported."
+    );
+    assert!(text(&client, "ul.unmatched li")
+        .await
+        .starts_with("line 5 (elsewhere)"));
+    assert_eq!(
+        client
+            .find_all(Locator::Css("section.saved article.paper"))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    shoot(&client, "10-imported").await;
+
+    // Export it again, as the browser's session downloads it.
+    let href = client
+        .find(Locator::Css("p.export a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let cookies: Vec<String> = client
+        .get_all_cookies()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .collect();
+    let exported = app
+        .client
+        .get(app.url(&href))
+        .header("cookie", cookies.join("; "))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(exported.status(), 200);
+    let bibtex = exported.text().await.unwrap();
+    for title in [&saved_title, &other] {
+        assert!(bibtex.contains(title.as_str()), "{title} in {bibtex}");
+    }
     client.close().await.unwrap();
 }

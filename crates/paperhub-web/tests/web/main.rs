@@ -8,6 +8,7 @@ mod community;
 mod feeds;
 mod helpers;
 mod library;
+mod library_pages;
 mod operations;
 mod pages;
 mod security;

@@ -22,7 +22,7 @@ pub(crate) struct Browser<'a> {
 
 pub(crate) struct Answer {
     pub(crate) status: u16,
-    location: Option<String>,
+    pub(crate) location: Option<String>,
     pub(crate) body: String,
 }
 
@@ -87,8 +87,33 @@ impl<'a> Browser<'a> {
         self.send(request).await
     }
 
+    /// Posts a `multipart/form-data` form (a file upload): `fields`, this browser's CSRF token
+    /// when `with_csrf`, and `file` as the field `file`.
+    pub(crate) async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, String),
+        with_csrf: bool,
+    ) -> Answer {
+        let mut form = reqwest::multipart::Form::new();
+        if with_csrf {
+            form = form.text("csrf", self.csrf());
+        }
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        let part = reqwest::multipart::Part::text(file.1).file_name(file.0.to_owned());
+        let request = self
+            .app
+            .client
+            .post(self.app.url(path))
+            .multipart(form.part("file", part));
+        self.send(request).await
+    }
+
     /// Posts `form` as it is.
-    async fn post_raw(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
+    pub(crate) async fn post_raw(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
         let request = self.app.client.post(self.app.url(path)).form(form);
         self.send(request).await
     }
@@ -102,7 +127,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Signs up `email` through the form.
-    async fn sign_up(&mut self, email: &str, name: &str) -> Answer {
+    pub(crate) async fn sign_up(&mut self, email: &str, name: &str) -> Answer {
         self.get("/signup").await;
         self.post(
             "/signup",
@@ -232,6 +257,12 @@ async fn every_form_post_without_its_csrf_token_is_refused_403_and_changes_nothi
             "/account/password",
             vec![("current", PASSWORD), ("new", "a forged new pass phrase")],
         ),
+        (
+            "/library/label",
+            vec![("tag", "forged"), ("id", id.as_str()), ("action", "save")],
+        ),
+        ("/library/tags/forged/reset", vec![]),
+        ("/library/tags/forged/delete", vec![]),
         ("/account/logout-everywhere", vec![]),
         ("/logout", vec![]),
     ];
@@ -268,6 +299,20 @@ async fn every_form_post_without_its_csrf_token_is_refused_403_and_changes_nothi
         app.hub.subscriptions().export(|_| Ok(())).unwrap(),
         0,
         "no forged subscription"
+    );
+    let forged_import = browser
+        .post_file(
+            "/library/import",
+            &[("tag", "forged")],
+            ("forged.bib", "@misc{k, title = {YOLOv9}}".into()),
+            false,
+        )
+        .await;
+    assert_eq!(forged_import.status, 403, "{}", forged_import.body);
+    let ada = app.hub.accounts().list().unwrap().remove(0);
+    assert!(
+        app.hub.library().tags(&ada).unwrap().is_empty(),
+        "no forged save, import, reset or delete"
     );
     // With the token, the same vote goes through.
     assert_eq!(browser.post(&vote, &[("up", "true")]).await.status, 303);
