@@ -17,6 +17,7 @@ mod mail;
 mod memory;
 mod quality;
 mod recommend;
+mod recommend_speed;
 mod relevance;
 mod report;
 mod run;
@@ -81,6 +82,9 @@ enum Command {
     /// Quality of a tag's recommendations (tags of arXiv categories, each paper held out in
     /// turn), against arxiv-sanity-lite's tf-idf + linear SVM.
     Recommend(recommend::RecommendArgs),
+    /// How long a tag's recommendations take over a million papers (index-based against
+    /// scoring every paper), and how many of the exact answers they find.
+    RecommendSpeed(recommend_speed::RecommendSpeedArgs),
 }
 
 fn main() -> ExitCode {
@@ -109,6 +113,7 @@ fn main() -> ExitCode {
         Command::Mail(args) => mail::run(&args),
         Command::SmtpSink(args) => mail::sink(&args),
         Command::Recommend(args) => recommend::run(args),
+        Command::RecommendSpeed(args) => recommend_speed::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

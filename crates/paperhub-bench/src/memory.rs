@@ -92,8 +92,18 @@ fn query(expansion: &Expansion, seed: u64, i: usize) -> Vec<f32> {
 }
 
 fn expansion(args: &MemoryArgs) -> anyhow::Result<Expansion> {
-    let cache = args.work_dir.join("real-vectors.f32");
-    let model = match &args.model_dir {
+    load_expansion(&args.work_dir, args.model_dir.as_deref(), &args.shared)
+}
+
+/// The real embeddings (cached in `work_dir/real-vectors.f32`, shared by the benchmarks that
+/// derive vectors; the model embeds them when not cached), ready to derive from.
+pub(crate) fn load_expansion(
+    work_dir: &Path,
+    model_dir: Option<&Path>,
+    shared: &Path,
+) -> anyhow::Result<Expansion> {
+    let cache = work_dir.join("real-vectors.f32");
+    let model = match model_dir {
         Some(dir) if !cache.exists() => Some(
             paperhub_embed::Embedder::load(dir)
                 .with_context(|| format!("loading the model from {}", dir.display()))?,
@@ -101,7 +111,7 @@ fn expansion(args: &MemoryArgs) -> anyhow::Result<Expansion> {
         _ => None,
     };
     let real = match &model {
-        Some(model) => real_vectors(model, &args.shared, &cache)?,
+        Some(model) => real_vectors(model, shared, &cache)?,
         None => {
             anyhow::ensure!(
                 cache.exists(),
@@ -163,57 +173,80 @@ fn build(args: &MemoryArgs, dir: &Path, expansion: &Expansion) -> anyhow::Result
             return Ok(0.0);
         }
     }
-    std::fs::remove_dir_all(dir).ok();
     let queries: Vec<Vec<f32>> = (0..RECALL_QUERIES)
         .map(|i| query(expansion, args.seed, i))
         .collect();
     type Heap = BinaryHeap<std::cmp::Reverse<(u32, u64)>>;
     let mut heaps: Vec<Heap> = queries.iter().map(|_| BinaryHeap::new()).collect();
-    let index = HnswIndex::open(dir, paperhub_embed::DIMENSIONS, params(args))?;
-    index.reserve(usize::try_from(args.vectors)?)?;
-    let started = Instant::now();
-    let mut last_report = Instant::now();
-    let batch = 20_000u64;
-    let mut key = 1u64;
-    while key <= args.vectors {
-        let end = (key + batch).min(args.vectors + 1);
-        let items: Vec<(u64, Vec<f32>)> = (key..end)
-            .map(|k| (k, expansion.derive(args.seed, k)))
-            .collect();
-        for (heap, q) in heaps.iter_mut().zip(&queries) {
-            for (k, v) in &items {
-                // Cosines of unit vectors in [-1, 1], shifted and scaled to whole numbers
-                // (1e-6 apart) so the heap can order them.
-                let score = ((dot(q, v) + 2.0) * 1e6) as u32;
-                if heap.len() < 10 {
-                    heap.push(std::cmp::Reverse((score, *k)));
-                } else if heap.peek().is_some_and(|top| score > top.0 .0) {
-                    heap.pop();
-                    heap.push(std::cmp::Reverse((score, *k)));
+    let seconds = build_derived(
+        "memory",
+        dir,
+        args.vectors,
+        params(args),
+        expansion,
+        args.seed,
+        |items| {
+            for (heap, q) in heaps.iter_mut().zip(&queries) {
+                for (k, v) in items {
+                    // Cosines of unit vectors in [-1, 1], shifted and scaled to whole numbers
+                    // (1e-6 apart) so the heap can order them.
+                    let score = ((dot(q, v) + 2.0) * 1e6) as u32;
+                    if heap.len() < 10 {
+                        heap.push(std::cmp::Reverse((score, *k)));
+                    } else if heap.peek().is_some_and(|top| score > top.0 .0) {
+                        heap.pop();
+                        heap.push(std::cmp::Reverse((score, *k)));
+                    }
                 }
             }
-        }
-        index.upsert(&items)?;
-        let done = end - 1;
-        if last_report.elapsed().as_secs() >= 30 || done == args.vectors {
-            last_report = Instant::now();
-            let rate = done as f64 / started.elapsed().as_secs_f64();
-            eprintln!(
-                "memory: {done}/{} vectors indexed, {rate:.0}/s, ETA {:.0}s",
-                args.vectors,
-                (args.vectors - done) as f64 / rate.max(1.0)
-            );
-        }
-        key = end;
-    }
-    index.save(args.vectors)?;
-    let seconds = started.elapsed().as_secs_f64();
+        },
+    )?;
     let exact: Vec<Vec<u64>> = heaps
         .into_iter()
         .map(|h| h.into_iter().map(|std::cmp::Reverse((_, k))| k).collect())
         .collect();
     std::fs::write(&exact_path, serde_json::to_vec(&exact)?)?;
     Ok(seconds)
+}
+
+/// Builds and saves, in `dir` (emptied first), the product's HNSW index over `count` vectors
+/// derived with `seed` (keys 1 to `count`), in batches, each batch shown to `on_batch` before
+/// it is indexed; prints progress every 30 s as `what`. Returns the build seconds.
+pub(crate) fn build_derived(
+    what: &str,
+    dir: &Path,
+    count: u64,
+    params: HnswParams,
+    expansion: &Expansion,
+    seed: u64,
+    mut on_batch: impl FnMut(&[(u64, Vec<f32>)]),
+) -> anyhow::Result<f64> {
+    std::fs::remove_dir_all(dir).ok();
+    let index = HnswIndex::open(dir, paperhub_embed::DIMENSIONS, params)?;
+    index.reserve(usize::try_from(count)?)?;
+    let started = Instant::now();
+    let mut last_report = Instant::now();
+    let batch = 20_000u64;
+    let mut key = 1u64;
+    while key <= count {
+        let end = (key + batch).min(count + 1);
+        let items: Vec<(u64, Vec<f32>)> =
+            (key..end).map(|k| (k, expansion.derive(seed, k))).collect();
+        on_batch(&items);
+        index.upsert(&items)?;
+        let done = end - 1;
+        if last_report.elapsed().as_secs() >= 30 || done == count {
+            last_report = Instant::now();
+            let rate = done as f64 / started.elapsed().as_secs_f64();
+            eprintln!(
+                "{what}: {done}/{count} vectors indexed, {rate:.0}/s, ETA {:.0}s",
+                (count - done) as f64 / rate.max(1.0)
+            );
+        }
+        key = end;
+    }
+    index.save(count)?;
+    Ok(started.elapsed().as_secs_f64())
 }
 
 /// Runs `paperhub-bench memory`.

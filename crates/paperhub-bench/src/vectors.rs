@@ -114,7 +114,7 @@ fn normalise(v: &mut [f32]) {
 }
 
 /// Title + abstract of every distinct real paper under `shared`.
-fn real_texts(shared: &Path) -> anyhow::Result<Vec<String>> {
+pub(crate) fn real_texts(shared: &Path) -> anyhow::Result<Vec<String>> {
     let data = shared.join("data");
     let sources = [
         data.join("scifact").join("corpus.jsonl"),
