@@ -81,6 +81,9 @@ pub fn apply(router: Router, state: AppState, config: &ServerConfig) -> Router {
             ))
             .layer(CompressionLayer::new())
             .layer(from_fn(etag))
+            // The limits are `body_limit`'s, per route: axum's own default (2 MB, applied by
+            // its body extractors) would refuse imports the hub takes (up to 4 MiB).
+            .layer(axum::extract::DefaultBodyLimit::disable())
             .layer(from_fn_with_state(
                 BodyLimits {
                     default: config.max_body_bytes,

@@ -462,6 +462,14 @@ async fn a_huge_or_unreadable_file_is_refused_and_nothing_is_half_imported() {
     assert_eq!(response.status(), 413);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "payload_too_large");
+    // Under the limit, a big file is taken whole: one entry with a 3 MiB abstract (over
+    // axum's default body limit of 2 MB).
+    let big = format!(
+        "@misc{{big, title = {{{title}}}, abstract = {{{}}}}}\n",
+        "long words ".repeat(3 * 1024 * 1024 / 11)
+    );
+    let (status, body) = post_text(&app, "/api/v1/library/tags/bigger/import", &ada, big).await;
+    assert_eq!((status, body["added"].as_u64()), (200, Some(1)), "{body}");
     let many = entry.repeat(5_001);
     let (status, body) = post_text(&app, "/api/v1/library/tags/big/import", &ada, many).await;
     assert_eq!(

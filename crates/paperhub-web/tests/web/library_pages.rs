@@ -209,6 +209,20 @@ async fn an_uploaded_bib_file_is_imported_its_bad_line_named_and_the_tag_downloa
     );
     assert!(text.contains("Saved (2)"), "{text}");
 
+    // A 3 MiB upload (one entry with a long abstract) is under the import's limit of 4 MiB.
+    let big = format!(
+        "@misc{{big, title = {{{}}}, abstract = {{{}}}}}\n",
+        papers[0].1,
+        "long words ".repeat(3 * 1024 * 1024 / 11)
+    );
+    let answer = ada
+        .post_file("/library/import", &[("tag", "big")], ("big.bib", big), true)
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(
+        decode(&answer.body).contains("1 entries in the file: 1 found on the hub, 1 newly saved")
+    );
+
     // A file that is not BibTeX or CSL-JSON: the library page again, saying why; no tag.
     let answer = ada
         .post_file(
