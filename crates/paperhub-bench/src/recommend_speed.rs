@@ -53,8 +53,9 @@ pub struct RecommendSpeedArgs {
     /// Recommendations asked for.
     #[arg(long, default_value_t = 10)]
     limit: usize,
-    /// Tags also answered exactly, by scoring every vector (slow: a full scan each).
-    #[arg(long, default_value_t = 20)]
+    /// Tags also answered exactly, by scoring every vector against every saved and rejected
+    /// paper (slow: seconds each at 1M).
+    #[arg(long, default_value_t = 5)]
     exact_tags: usize,
     /// Seed of the derived vectors and of the tags.
     #[arg(long, default_value_t = 42)]
