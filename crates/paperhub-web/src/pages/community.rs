@@ -10,7 +10,7 @@ use axum::Form;
 use serde::Deserialize;
 
 use super::account::see_other;
-use super::{error_page, render, with_error, Chrome};
+use super::{error_page, form_member, render, with_error, Chrome};
 use crate::error::ApiError;
 use crate::limits::{Action, ClientAddr};
 use crate::links::paper_path;
@@ -95,22 +95,6 @@ pub struct VoteForm {
     up: String,
 }
 
-/// The signed-in member and the paper of a community form, after its CSRF and rate checks.
-async fn member_for(
-    state: &AppState,
-    visitor: &Visitor,
-    csrf: &str,
-    action: Action,
-    address: std::net::IpAddr,
-) -> Result<Option<paperhub_app::Account>, ApiError> {
-    visitor.check_csrf(csrf)?;
-    let Some(account) = visitor.account.clone() else {
-        return Ok(None);
-    };
-    state.limits.check(action, address, Some(account.id))?;
-    Ok(Some(account))
-}
-
 pub async fn vote(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -118,10 +102,9 @@ pub async fn vote(
     Path(id): Path<String>,
     Form(form): Form<VoteForm>,
 ) -> Response {
-    let account = match member_for(&state, &visitor, &form.csrf, Action::Vote, address).await {
-        Ok(Some(account)) => account,
-        Ok(None) => return see_other("/login", Vec::new()),
-        Err(error) => return error_page(error),
+    let account = match form_member(&state, &visitor, &form.csrf, Action::Vote, address).await {
+        Ok(account) => account,
+        Err(answer) => return answer,
     };
     let up = form.up != "false";
     match state.hub(move |hub| hub.vote(&account, &id, up)).await {
@@ -146,10 +129,9 @@ pub async fn comment(
     Path(id): Path<String>,
     Form(form): Form<CommentForm>,
 ) -> Response {
-    let account = match member_for(&state, &visitor, &form.csrf, Action::Comment, address).await {
-        Ok(Some(account)) => account,
-        Ok(None) => return see_other("/login", Vec::new()),
-        Err(error) => return error_page(error),
+    let account = match form_member(&state, &visitor, &form.csrf, Action::Comment, address).await {
+        Ok(account) => account,
+        Err(answer) => return answer,
     };
     let parent = match form.parent.trim() {
         "" => None,
@@ -228,10 +210,9 @@ async fn mark(
         + Send
         + 'static,
 ) -> Response {
-    let account = match member_for(&state, &visitor, &form.csrf, Action::Comment, address).await {
-        Ok(Some(account)) => account,
-        Ok(None) => return see_other("/login", Vec::new()),
-        Err(error) => return error_page(error),
+    let account = match form_member(&state, &visitor, &form.csrf, Action::Comment, address).await {
+        Ok(account) => account,
+        Err(answer) => return answer,
     };
     let paper = match crate::api::find_paper(&state, id).await {
         Ok(paper) => paper,

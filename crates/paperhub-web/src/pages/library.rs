@@ -16,7 +16,7 @@ use paperhub_app::{Account, ImportReport, Label, Recommendation, TagSummary};
 use serde::Deserialize;
 
 use super::account::see_other;
-use super::{error_page, render, with_error, Chrome, PageError, PaperCard};
+use super::{error_page, form_member, render, with_error, Chrome, PageError, PaperCard};
 use crate::error::{ApiError, ErrorCode};
 use crate::limits::{Action, ClientAddr};
 use crate::links::{paper_path, tag_path};
@@ -292,10 +292,9 @@ pub async fn label(
     visitor: Visitor,
     Form(form): Form<LabelForm>,
 ) -> Response {
-    let account = match member_for(&state, &visitor, &form.csrf, Action::Library, address) {
-        Ok(Some(account)) => account,
-        Ok(None) => return see_other("/login", Vec::new()),
-        Err(error) => return error_page(error),
+    let account = match form_member(&state, &visitor, &form.csrf, Action::Library, address).await {
+        Ok(account) => account,
+        Err(answer) => return answer,
     };
     let (tag, id) = (form.tag.clone(), form.id.clone());
     let done = match form.action.as_str() {
@@ -332,22 +331,6 @@ pub async fn label(
     }
 }
 
-/// The signed-in member of a library form, after its CSRF and rate checks.
-fn member_for(
-    state: &AppState,
-    visitor: &Visitor,
-    csrf: &str,
-    action: Action,
-    address: std::net::IpAddr,
-) -> Result<Option<Account>, ApiError> {
-    visitor.check_csrf(csrf)?;
-    let Some(account) = visitor.account.clone() else {
-        return Ok(None);
-    };
-    state.limits.check(action, address, Some(account.id))?;
-    Ok(Some(account))
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct CsrfForm {
@@ -362,10 +345,9 @@ pub async fn reset(
     Path(tag): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let account = match member_for(&state, &visitor, &form.csrf, Action::Library, address) {
-        Ok(Some(account)) => account,
-        Ok(None) => return see_other("/login", Vec::new()),
-        Err(error) => return error_page(error),
+    let account = match form_member(&state, &visitor, &form.csrf, Action::Library, address).await {
+        Ok(account) => account,
+        Err(answer) => return answer,
     };
     let name = tag.clone();
     match state
@@ -385,10 +367,9 @@ pub async fn delete(
     Path(tag): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let account = match member_for(&state, &visitor, &form.csrf, Action::Library, address) {
-        Ok(Some(account)) => account,
-        Ok(None) => return see_other("/login", Vec::new()),
-        Err(error) => return error_page(error),
+    let account = match form_member(&state, &visitor, &form.csrf, Action::Library, address).await {
+        Ok(account) => account,
+        Err(answer) => return answer,
     };
     match state
         .hub(move |hub| hub.library().delete_tag(&account, &tag))
@@ -443,10 +424,9 @@ pub async fn import(
         Ok(form) => form,
         Err(error) => return error_page(error),
     };
-    let account = match member_for(&state, &visitor, &form.csrf, Action::Import, address) {
-        Ok(Some(account)) => account,
-        Ok(None) => return see_other("/login", Vec::new()),
-        Err(error) => return error_page(error),
+    let account = match form_member(&state, &visitor, &form.csrf, Action::Import, address).await {
+        Ok(account) => account,
+        Err(answer) => return answer,
     };
     let file = form.file.unwrap_or_default();
     let imported = match String::from_utf8(file) {

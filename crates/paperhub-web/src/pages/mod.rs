@@ -139,6 +139,27 @@ fn render(template: &impl Template, status: StatusCode) -> Response {
     }
 }
 
+/// The signed-in member posting a form, after its CSRF and rate checks (`action` counts
+/// against the limits); otherwise the answer to give: a visitor who is not signed in goes to
+/// log in, a refused form gets its error page.
+async fn form_member(
+    state: &AppState,
+    visitor: &Visitor,
+    csrf: &str,
+    action: crate::limits::Action,
+    address: std::net::IpAddr,
+) -> Result<paperhub_app::Account, Response> {
+    visitor.check_csrf(csrf).map_err(error_page)?;
+    let Some(account) = visitor.account.clone() else {
+        return Err(account::see_other("/login", Vec::new()));
+    };
+    state
+        .limits
+        .check(action, address, Some(account.id))
+        .map_err(error_page)?;
+    Ok(account)
+}
+
 /// A page kept by a [`crate::state::PageCache`], answered as it was rendered.
 fn kept(html: &str) -> Response {
     (StatusCode::OK, Html(html.to_owned())).into_response()

@@ -249,3 +249,27 @@ pub async fn member(app: &TestApp, email: &str) -> String {
     assert_eq!(status, 201, "{body}");
     body["token"].as_str().unwrap().to_owned()
 }
+
+/// The hub ids and titles of the best keyword matches for `q`.
+pub async fn found(app: &TestApp, q: &str, limit: usize) -> Vec<(String, String)> {
+    let body = app
+        .json(
+            &format!(
+                "/api/v1/search?q={}&mode=keyword&limit={limit}",
+                q.replace(' ', "+")
+            ),
+            200,
+        )
+        .await;
+    body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_owned(),
+                r["title"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}

@@ -4,31 +4,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{member, Model, TestApp};
-
-/// The hub ids and titles of the best keyword matches for `q`.
-async fn found(app: &TestApp, q: &str, limit: usize) -> Vec<(String, String)> {
-    let body = app
-        .json(
-            &format!(
-                "/api/v1/search?q={}&mode=keyword&limit={limit}",
-                q.replace(' ', "+")
-            ),
-            200,
-        )
-        .await;
-    body["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["id"].as_str().unwrap().to_owned(),
-                r["title"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
+use crate::helpers::{found, member, Model, TestApp};
 
 fn ids(results: &Value) -> Vec<String> {
     results["results"]

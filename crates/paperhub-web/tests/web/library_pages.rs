@@ -3,32 +3,8 @@
 //! named by its line) and export as a download, a member's text shown escaped, another
 //! member's tag answered 404, and a paper opened marked seen.
 
-use crate::helpers::{decode, TestApp};
+use crate::helpers::{decode, found, TestApp};
 use crate::sessions::Browser;
-
-/// The hub ids and titles of the best keyword matches for `q`.
-async fn found(app: &TestApp, q: &str, limit: usize) -> Vec<(String, String)> {
-    let body = app
-        .json(
-            &format!(
-                "/api/v1/search?q={}&mode=keyword&limit={limit}",
-                q.replace(' ', "+")
-            ),
-            200,
-        )
-        .await;
-    body["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["id"].as_str().unwrap().to_owned(),
-                r["title"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
 
 /// The hub ids a page's recommendation forms name, in order.
 fn recommended_ids(html: &str) -> Vec<String> {
