@@ -58,7 +58,8 @@ pub use paperhub_store::{Account, ApiToken, Comment, SavedSearch};
 pub use paperhub_store::{Label, OutboxCounts, Submission, Subscription, TagEntry, TagSummary};
 pub use search::{
     hybrid_candidates, SearchHit, SearchMode, SearchRequest, SearchResults, SimilarBy,
-    SimilarPapers, DEFAULT_LIMIT, HYBRID_MIN_CANDIDATES, HYBRID_RRF_K, MAX_LIMIT, MAX_OFFSET,
+    SimilarPapers, DEFAULT_LIMIT, HYBRID_FUSION, HYBRID_MIN_CANDIDATES, HYBRID_RRF_K, MAX_LIMIT,
+    MAX_OFFSET,
 };
 pub use semantic::{document_text, MODEL_MISSING};
 pub use submissions::{

@@ -11,6 +11,7 @@ mod backends;
 mod baseline;
 mod corpus;
 mod embed;
+mod fusion;
 mod ingest;
 mod latency;
 mod mail;
@@ -65,6 +66,10 @@ enum Command {
     /// Search quality (nDCG@10, recall@100) of keyword, semantic and hybrid search on SciFact,
     /// against bm25s, sentence-transformers and their fusion.
     Quality(quality::QualityArgs),
+    /// How hybrid search fuses its rankings: reciprocal rank fusion against convex
+    /// combinations of normalised scores, chosen on half the judged queries, measured on the
+    /// other half.
+    Fusion(fusion::FusionArgs),
     /// Search by meaning at scale on the `run` hub: derived vectors, HNSW build time, size,
     /// memory, recall@10 against exact search, ANN and hybrid latency.
     Vectors(vectors::VectorsArgs),
@@ -106,6 +111,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Embed(args) => embed::run(&args),
         Command::Quality(args) => quality::run(&args),
+        Command::Fusion(args) => fusion::run(&args),
         Command::Vectors(args) => vectors::run(&args),
         Command::Memory(args) => memory::run(&args),
         Command::Votes(args) => votes::run(&args),

@@ -123,6 +123,73 @@ fn open_hub(data_dir: &Path, model_dir: &Path) -> anyhow::Result<Hub> {
     ctx.open_hub_with_model()
 }
 
+/// A hub holding a BEIR corpus, and how it was made.
+pub(crate) struct CorpusHub {
+    pub hub: Hub,
+    pub papers: u64,
+    pub summary: paperhub_app::IngestSummary,
+    pub embedded: u64,
+    pub ingest_seconds: f64,
+    pub embed_seconds: f64,
+}
+
+/// The hub in `data_dir` holding the BEIR `corpus`, ingested and embedded (again only what
+/// changed: a second run reuses the first's).
+pub(crate) fn corpus_hub(
+    data_dir: &Path,
+    model_dir: &Path,
+    corpus: &Path,
+) -> anyhow::Result<CorpusHub> {
+    let started = Instant::now();
+    let hub = open_hub(data_dir, model_dir)?;
+    let options = ReadOptions {
+        format: Some(SourceFormat::Beir),
+        date: None,
+    };
+    let records =
+        read_file(corpus, &options).with_context(|| format!("reading {}", corpus.display()))?;
+    let summary = hub
+        .ingest(records, 10_000, &mut NoObserver)
+        .context("ingesting the corpus")?;
+    let ingest_seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "paperhub: ingested in {ingest_seconds:.1}s: {} added, {} updated, {} unchanged, {} rejected",
+        summary.added, summary.updated, summary.unchanged, summary.rejected
+    );
+    let started = Instant::now();
+    let mut shown = 0;
+    let embedded = hub
+        .embed_missing(64, |done, total| {
+            if done >= shown + 640 || done == total {
+                shown = done;
+                eprintln!(
+                    "paperhub: embedded {done}/{total} ({:.0}s)",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        })
+        .context("embedding the papers")?;
+    let embed_seconds = started.elapsed().as_secs_f64();
+    eprintln!("paperhub: embedded {embedded} papers in {embed_seconds:.1}s");
+    let stats = hub.stats()?;
+    let papers = stats.store.papers;
+    anyhow::ensure!(
+        stats.indexed == papers && stats.embedded == Some(papers),
+        "the hub is not complete: {papers} papers, {} indexed, {:?} embedded",
+        stats.indexed,
+        stats.embedded
+    );
+
+    Ok(CorpusHub {
+        hub,
+        papers,
+        summary,
+        embedded,
+        ingest_seconds,
+        embed_seconds,
+    })
+}
+
 /// Runs every query in `mode`, top `depth`, and maps the hits to the corpus ids.
 fn run_mode(
     hub: &Hub,
@@ -228,45 +295,14 @@ pub fn run(args: &QualityArgs) -> anyhow::Result<()> {
         .count();
 
     // paperhub: ingest, embed, search.
-    let started = Instant::now();
-    let hub = open_hub(&args.work_dir.join("data"), &args.model_dir)?;
-    let options = ReadOptions {
-        format: Some(SourceFormat::Beir),
-        date: None,
-    };
-    let records =
-        read_file(&corpus, &options).with_context(|| format!("reading {}", corpus.display()))?;
-    let summary = hub
-        .ingest(records, 10_000, &mut NoObserver)
-        .context("ingesting the corpus")?;
-    let ingest_seconds = started.elapsed().as_secs_f64();
-    eprintln!(
-        "paperhub: ingested in {ingest_seconds:.1}s: {} added, {} updated, {} unchanged, {} rejected",
-        summary.added, summary.updated, summary.unchanged, summary.rejected
-    );
-    let started = Instant::now();
-    let mut shown = 0;
-    let embedded = hub
-        .embed_missing(64, |done, total| {
-            if done >= shown + 640 || done == total {
-                shown = done;
-                eprintln!(
-                    "paperhub: embedded {done}/{total} ({:.0}s)",
-                    started.elapsed().as_secs_f64()
-                );
-            }
-        })
-        .context("embedding the papers")?;
-    let embed_seconds = started.elapsed().as_secs_f64();
-    eprintln!("paperhub: embedded {embedded} papers in {embed_seconds:.1}s");
-    let stats = hub.stats()?;
-    let papers = stats.store.papers;
-    anyhow::ensure!(
-        stats.indexed == papers && stats.embedded == Some(papers),
-        "the hub is not complete: {papers} papers, {} indexed, {:?} embedded",
-        stats.indexed,
-        stats.embedded
-    );
+    let CorpusHub {
+        hub,
+        papers,
+        summary,
+        embedded,
+        ingest_seconds,
+        embed_seconds,
+    } = corpus_hub(&args.work_dir.join("data"), &args.model_dir, &corpus)?;
 
     let mut ours = Vec::new();
     for mode in [
