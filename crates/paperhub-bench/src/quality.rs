@@ -376,7 +376,7 @@ pub fn run(args: &QualityArgs) -> anyhow::Result<()> {
     let names = [
         "bm25s",
         "sentence-transformers",
-        "RRF(bm25s, s-t), same settings",
+        "RRF(bm25s, s-t), k 20, 300 each",
     ];
     for (i, r) in ours.iter().enumerate() {
         let t = theirs.get(i);
