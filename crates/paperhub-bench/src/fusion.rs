@@ -16,31 +16,20 @@
 //! reported as held out was used for any choice.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Args;
 use paperhub_app::{Hub, HubError, SearchMode, SearchRequest, MAX_LIMIT};
 use paperhub_search::fusion::reciprocal_rank_fusion;
 
-use crate::quality::{corpus_hub, recall_at_100};
+use crate::quality::{corpus_hub, recall_at_100, CorpusArgs};
 use crate::relevance::{ndcg_at_10, read_qrels, read_queries, Qrels, Query, Run};
 
 /// Arguments of `paperhub-bench fusion`.
 #[derive(Debug, Args)]
 pub struct FusionArgs {
-    /// Where the hub (`data/`) is (shared with `paperhub-bench quality`).
-    #[arg(long, default_value = "../bench-quality")]
-    work_dir: PathBuf,
-    /// The embedding model (as installed by `paperhub model install`).
-    #[arg(long, env = "PAPERHUB_MODEL_DIR")]
-    model_dir: PathBuf,
-    /// The BEIR data set: `corpus.jsonl`, `queries.jsonl` and `qrels/<split>.tsv`.
-    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/scifact"))]
-    dataset: PathBuf,
-    /// The qrels split.
-    #[arg(long, default_value = "train")]
-    split: String,
+    #[command(flatten)]
+    corpus: CorpusArgs,
     /// Hits of each ranking fetched (the deepest fusion considered).
     #[arg(long, default_value_t = 300)]
     depth: usize,
@@ -190,20 +179,26 @@ fn evaluate(lists: &HashMap<String, Lists>, qrels: &Qrels, how: Fusion) -> (f64,
 
 /// Runs `paperhub-bench fusion`.
 pub fn run(args: &FusionArgs) -> anyhow::Result<()> {
-    let corpus = args.dataset.join("corpus.jsonl");
-    let queries = read_queries(&args.dataset.join("queries.jsonl"))?;
+    let corpus = args.corpus.dataset.join("corpus.jsonl");
+    let queries = read_queries(&args.corpus.dataset.join("queries.jsonl"))?;
     let qrels = read_qrels(
         &args
+            .corpus
             .dataset
             .join("qrels")
-            .join(format!("{}.tsv", args.split)),
+            .join(format!("{}.tsv", args.corpus.split)),
     )?;
     let queries: Vec<Query> = queries
         .into_iter()
         .filter(|q| qrels.contains_key(&q.id))
         .collect();
-    std::fs::create_dir_all(&args.work_dir)?;
-    let hub = corpus_hub(&args.work_dir.join("data"), &args.model_dir, &corpus)?.hub;
+    std::fs::create_dir_all(&args.corpus.work_dir)?;
+    let hub = corpus_hub(
+        &args.corpus.work_dir.join("data"),
+        &args.corpus.model_dir,
+        &corpus,
+    )?
+    .hub;
 
     eprintln!(
         "fusion: {} queries, {} hits by keyword and by meaning each",
@@ -232,6 +227,19 @@ pub fn run(args: &FusionArgs) -> anyhow::Result<()> {
         .filter(|d| *d <= args.depth)
         .collect();
     let alphas: Vec<f32> = (0..=20).map(|i| i as f32 * 0.05).collect();
+    let convex = |z: bool| -> Vec<Fusion> {
+        let mut all = Vec::new();
+        for &depth in &depths {
+            for &alpha in &alphas {
+                all.push(if z {
+                    Fusion::ZScore { alpha, depth }
+                } else {
+                    Fusion::MinMax { alpha, depth }
+                });
+            }
+        }
+        all
+    };
     let families: Vec<(&str, Vec<Fusion>)> = vec![
         (
             "RRF",
@@ -240,28 +248,8 @@ pub fn run(args: &FusionArgs) -> anyhow::Result<()> {
                 .flat_map(|&depth| [5.0, 10.0, 20.0, 40.0, 60.0].map(|k| Fusion::Rrf { k, depth }))
                 .collect(),
         ),
-        (
-            "convex, min-max",
-            depths
-                .iter()
-                .flat_map(|&depth| {
-                    alphas
-                        .iter()
-                        .map(move |&alpha| Fusion::MinMax { alpha, depth })
-                })
-                .collect(),
-        ),
-        (
-            "convex, z-score",
-            depths
-                .iter()
-                .flat_map(|&depth| {
-                    alphas
-                        .iter()
-                        .map(move |&alpha| Fusion::ZScore { alpha, depth })
-                })
-                .collect(),
-        ),
+        ("convex, min-max", convex(false)),
+        ("convex, z-score", convex(true)),
     ];
     let product = paperhub_app::HYBRID_FUSION;
     let as_bench = |fusion: paperhub_search::fusion::Fusion, depth: usize| match fusion {

@@ -22,21 +22,28 @@ use crate::relevance::{ndcg_at_10, read_qrels, read_queries, Qrels, Query, Run};
 /// Hits asked of each search: recall is measured at this depth.
 const DEPTH: usize = 100;
 
+/// The judged corpus and its hub, as `quality` and `fusion` take them.
+#[derive(Debug, Args)]
+pub struct CorpusArgs {
+    /// Where the hub (`data/`), the baseline's output and the results are written.
+    #[arg(long, default_value = "../bench-quality")]
+    pub work_dir: PathBuf,
+    /// The embedding model (as installed by `paperhub model install`).
+    #[arg(long, env = "PAPERHUB_MODEL_DIR")]
+    pub model_dir: PathBuf,
+    /// The BEIR data set: `corpus.jsonl`, `queries.jsonl` and `qrels/<split>.tsv`.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/scifact"))]
+    pub dataset: PathBuf,
+    /// The qrels split.
+    #[arg(long, default_value = "train")]
+    pub split: String,
+}
+
 /// Arguments of `paperhub-bench quality`.
 #[derive(Debug, Args)]
 pub struct QualityArgs {
-    /// Where the hub (`data/`), the baseline's output and the results are written.
-    #[arg(long, default_value = "../bench-quality")]
-    work_dir: PathBuf,
-    /// The embedding model (as installed by `paperhub model install`).
-    #[arg(long, env = "PAPERHUB_MODEL_DIR")]
-    model_dir: PathBuf,
-    /// The BEIR data set: `corpus.jsonl`, `queries.jsonl` and `qrels/<split>.tsv`.
-    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/scifact"))]
-    dataset: PathBuf,
-    /// The qrels split.
-    #[arg(long, default_value = "train")]
-    split: String,
+    #[command(flatten)]
+    corpus: CorpusArgs,
     /// Python with bm25s, PyStemmer and sentence-transformers (bench/requirements*.txt).
     #[arg(long, default_value = "python3")]
     python: String,
@@ -228,7 +235,7 @@ fn run_baseline(
     queries: &Path,
     qrels: &Path,
 ) -> anyhow::Result<BaselineOutput> {
-    let out = args.work_dir.join("quality_baseline.json");
+    let out = args.corpus.work_dir.join("quality_baseline.json");
     let script = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../bench/quality_baseline.py"
@@ -269,14 +276,15 @@ fn run_baseline(
 
 /// Runs `paperhub-bench quality`.
 pub fn run(args: &QualityArgs) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.work_dir)
-        .with_context(|| format!("creating {}", args.work_dir.display()))?;
-    let corpus = args.dataset.join("corpus.jsonl");
-    let queries_path = args.dataset.join("queries.jsonl");
+    std::fs::create_dir_all(&args.corpus.work_dir)
+        .with_context(|| format!("creating {}", args.corpus.work_dir.display()))?;
+    let corpus = args.corpus.dataset.join("corpus.jsonl");
+    let queries_path = args.corpus.dataset.join("queries.jsonl");
     let qrels_path = args
+        .corpus
         .dataset
         .join("qrels")
-        .join(format!("{}.tsv", args.split));
+        .join(format!("{}.tsv", args.corpus.split));
     let queries = read_queries(&queries_path)?;
     let qrels = read_qrels(&qrels_path)?;
     // Only the judged queries of the split are run (SciFact's queries.jsonl holds the train
@@ -302,7 +310,11 @@ pub fn run(args: &QualityArgs) -> anyhow::Result<()> {
         embedded,
         ingest_seconds,
         embed_seconds,
-    } = corpus_hub(&args.work_dir.join("data"), &args.model_dir, &corpus)?;
+    } = corpus_hub(
+        &args.corpus.work_dir.join("data"),
+        &args.corpus.model_dir,
+        &corpus,
+    )?;
 
     let mut ours = Vec::new();
     for mode in [
@@ -361,13 +373,13 @@ pub fn run(args: &QualityArgs) -> anyhow::Result<()> {
     println!();
     println!(
         "search quality: {} ({} docs indexed by paperhub{}), {} {} queries with judgements, top {DEPTH}",
-        args.dataset.display(),
+        args.corpus.dataset.display(),
         papers,
         baseline
             .as_ref()
             .map_or(String::new(), |b| format!(", {} by the baselines", b.docs)),
         queries.len(),
-        args.split,
+        args.corpus.split,
     );
     println!(
         "{:<10} {:>15} {:>15} {:>17} {:>17}  {:<22}",
@@ -457,8 +469,8 @@ pub fn run(args: &QualityArgs) -> anyhow::Result<()> {
     );
 
     let results = json!({
-        "dataset": args.dataset,
-        "split": args.split,
+        "dataset": args.corpus.dataset,
+        "split": args.corpus.split,
         "queries": queries.len(),
         "papers": papers,
         "unparsable": unparsable,
@@ -478,10 +490,10 @@ pub fn run(args: &QualityArgs) -> anyhow::Result<()> {
             "semantic": theirs[1],
             "hybrid": theirs[2],
             "versions": b.versions,
-            "file": args.work_dir.join("quality_baseline.json"),
+            "file": args.corpus.work_dir.join("quality_baseline.json"),
         })),
     });
-    let path = args.work_dir.join("quality_results.json");
+    let path = args.corpus.work_dir.join("quality_results.json");
     std::fs::write(&path, serde_json::to_string_pretty(&results)?)?;
     println!("results: {}", path.display());
     Ok(())
